@@ -1,0 +1,33 @@
+"""Shared test set-up: never touch the network, and keep runs out of the source tree."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# A stray hub id would otherwise hang for ~40 s before failing.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """Offline mode on, whatever the caller's environment says."""
+    monkeypatch.setenv("BISS_OFFLINE", "1")
+
+
+@pytest.fixture
+def online(monkeypatch):
+    monkeypatch.delenv("BISS_OFFLINE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    """`../shared` beside the project (real EVALITA files, tests only); skip when absent."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside the project")
+    return SHARED
