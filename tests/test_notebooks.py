@@ -94,8 +94,19 @@ def test_sync_is_a_no_op_on_committed_notebooks_and_repairs_drift(tmp_path):
         assert notebooks.code_cells(json.loads(copy.read_text()))[0] == notebooks.setup_cell()
 
 
-def test_setup_cell_never_touches_torch_or_numpy_and_pins_the_release():
-    cell = notebooks.setup_cell()
-    assert f'BISS_RELEASE = "{notebooks.RELEASE}"' in cell
-    assert '"-c", "/tmp/keep.txt"' in cell and '("torch", "numpy")' in cell
-    compile(cell, "setup-cell", "exec")
+def test_setup_cell_on_colab_installs_the_release_and_keeps_torch_and_numpy(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    calls = []
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    monkeypatch.setattr(subprocess, "run", lambda command, check: calls.append(command))
+    cell = notebooks.setup_cell().replace("/tmp/keep.txt", str(tmp_path / "keep.txt"))
+    exec(compile(cell, "setup-cell", "exec"), {})
+    [command] = calls
+    assert command[:4] == [sys.executable, "-m", "pip", "install"]
+    assert command[-1] == (f"biss-helpers @ git+https://github.com/{notebooks.GITHUB}"
+                           f"@{notebooks.RELEASE}")
+    kept = (tmp_path / "keep.txt").read_text().splitlines()
+    assert kept == [f"torch=={version('torch')}", f"numpy=={version('numpy')}"]
