@@ -13,7 +13,7 @@ import json
 import sys
 import tempfile
 
-from biss_helpers import cli, env
+from biss_helpers import cli
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--model", default="dbmdz/bert-base-italian-xxl-cased")
@@ -22,7 +22,5 @@ args = parser.parse_args()
 
 with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(sys.stderr):
     scores = cli.demo(args.model, args.data, folder)
-    runtime = env.setup()
 print(json.dumps({"bench": "lab1_finetune", "model": args.model, "data": args.data,
-                  "device": runtime.gpu or "cpu", "offline": runtime.offline,
                   **{k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}}))

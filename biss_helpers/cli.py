@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 
 
-def demo(model: str, data: str, output_dir: str) -> dict[str, float]:
-    """Lab 1 as one run: the settings of notebook 01, scores on dev and test, and the baseline."""
+def demo(model: str, data: str, output_dir: str) -> dict:
+    """Lab 1 as one run with the settings of notebook 01: dev and test scores, the baseline,
+    training time, peak GPU memory and the device."""
     from . import bert, env, sentences
 
     settings = bert.ClassifierSettings(model=model, data=data, output_dir=output_dir)
-    env.setup(settings.seed)
+    runtime = env.setup(settings.seed)
     splits = sentences.load(settings.data)
     print(splits.summary())
     model_, tokenizer = bert.load_encoder(settings.model, splits.labels)
@@ -32,6 +33,7 @@ def demo(model: str, data: str, output_dir: str) -> dict[str, float]:
         "test_macro_f1": bert.evaluate(run.model, tokenizer, splits.test, settings.max_length).macro_f1,
         "test_majority_macro_f1": f1_score(gold, [majority] * len(gold), average="macro"),
         "train_seconds": run.seconds, "peak_gpu_gb": run.peak_gpu_gb, "best_epoch": run.best_epoch,
+        "device": runtime.gpu or "cpu", "offline": runtime.offline,
     }
     print(f"kept epoch {run.best_epoch} of {len(run.history)} (best dev macro-F1), "
           f"{run.seconds:.0f} s of training")

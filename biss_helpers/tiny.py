@@ -15,9 +15,7 @@ True
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
-from importlib import resources
 
 # The chat template of the tiny LLaMA: ChatML, as in SmolLM2 and Qwen.
 CHAT_TEMPLATE = (
@@ -28,12 +26,10 @@ CHAT_TEMPLATE = (
 
 def corpus() -> list[str]:
     """Every sentence of the bundled Italian sample (train, dev and test), in file order."""
-    folder = resources.files("biss_helpers") / "data" / "topics_it"
-    texts = []
-    for split in ("train", "dev", "test"):
-        with (folder / f"{split}.tsv").open(encoding="utf-8", newline="") as handle:
-            texts += [row["text"] for row in csv.DictReader(handle, delimiter="\t")]
-    return texts
+    from . import sentences
+
+    data = sentences.load("topics_it")
+    return [s.text for split in (data.train, data.dev, data.test) for s in split]
 
 
 @lru_cache(maxsize=2)
