@@ -4,11 +4,17 @@
     biss demo             Lab 1 end to end: fine-tune, then print dev and test macro-F1
     biss info             what `env.setup` sees on this machine
     biss sync-notebooks   write the canonical setup cell and badges into notebooks/*.ipynb
+    biss encode    --task TASK --input PATH [PATH ...] --output OUT.tsv
+    biss decode    --task TASK --predictions PRED.tsv [--reference PATH ...] --output OUT
+    biss evaluate  --task TASK --submission PATH --gold PATH [PATH ...]
+
+encode, decode and evaluate print one JSON object as their last line of output.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -42,6 +48,56 @@ def demo(model: str, data: str, output_dir: str) -> dict:
     return scores
 
 
+def encode(task_name: str, inputs: list[str], output: str) -> dict:
+    """Official file(s) -> the 4-column file (target empty where the input has no gold)."""
+    from . import fourcol, tasks
+
+    task = tasks.get_task(task_name)
+    examples = task.read(inputs)
+    written = fourcol.write(output, fourcol.encode(task, examples))
+    labelled = sum(e.gold is not None for e in examples)
+    print(f"{task.name}: {written} rows ({labelled} with gold) -> {output}")
+    return {"task": task.name, "rows": written}
+
+
+def decode(task_name: str, predictions: str, reference: list[str] | None, output: str) -> dict:
+    """A 4-column file whose 4th column is the model's completion -> the official submission
+    (with `reference`) or an ``id<TAB>prediction`` file. Rows of other tasks are skipped and
+    counted; completions that do not parse get the task's fallback and are counted."""
+    from . import fourcol, tasks
+
+    task = tasks.get_task(task_name)
+    rows = fourcol.read(predictions)
+    mine = [row for row in rows if row.task == task.name]
+    if len(mine) < len(rows):
+        print(f"{predictions}: {len(rows) - len(mine)} rows of other tasks skipped "
+              f"({', '.join(k for k in fourcol.counts(rows) if k != task.name)})")
+    if not mine:
+        raise ValueError(f"{predictions}: no row of task {task.name}")
+    examples = {e.id: e for e in task.read(reference)} if reference else {}
+    decoded = [task.decode(row.target, examples.get(row.id)) for row in mine]
+    unparsed = sum(not d.parsed for d in decoded)
+    ids, values = [row.id for row in mine], [d.prediction for d in decoded]
+    if reference:
+        written = task.write_submission(ids, values, reference, output)
+    else:
+        from .tasks.files import write_table
+
+        written = [write_table(output, None, [[i, task.show(v)] for i, v in zip(ids, values, strict=True)],
+                               delimiter="\t", quoted=False)]
+    print(f"{task.name}: {len(mine)} completions, {unparsed} did not parse (fallback "
+          f"{task.show(task.fallback)!r}) -> {', '.join(map(str, written))}")
+    return {"task": task.name, "rows": len(mine), "unparsed": unparsed}
+
+
+def evaluate(task_name: str, submission: str, gold: list[str]) -> dict:
+    """The official metric(s) of a submission against the gold file(s)."""
+    from . import tasks
+
+    task = tasks.get_task(task_name)
+    return {"task": task.name, **task.score(submission, gold)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="biss", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,7 +109,36 @@ def main(argv: list[str] | None = None) -> int:
     run_demo.add_argument("--output-dir", default="runs/demo")
     commands.add_parser("info", help="print what env.setup sees")
     commands.add_parser("sync-notebooks", help="canonical setup cell and badges in notebooks/")
+    run_encode = commands.add_parser("encode", help="official EVALITA file(s) -> 4-column file")
+    run_encode.add_argument("--task", required=True)
+    run_encode.add_argument("--input", required=True, nargs="+")
+    run_encode.add_argument("--output", required=True)
+    run_decode = commands.add_parser("decode", help="4-column completions -> official submission")
+    run_decode.add_argument("--task", required=True)
+    run_decode.add_argument("--predictions", required=True)
+    run_decode.add_argument("--reference", nargs="+")
+    run_decode.add_argument("--output", required=True)
+    run_evaluate = commands.add_parser("evaluate", help="score a submission against gold file(s)")
+    run_evaluate.add_argument("--task", required=True)
+    run_evaluate.add_argument("--submission", required=True)
+    run_evaluate.add_argument("--gold", required=True, nargs="+")
     args = parser.parse_args(argv)
+
+    if args.command in ("encode", "decode", "evaluate"):
+        try:
+            if args.command == "encode":
+                result = encode(args.task, args.input, args.output)
+            elif args.command == "decode":
+                result = decode(args.task, args.predictions, args.reference, args.output)
+            else:
+                result = evaluate(args.task, args.submission, args.gold)
+        except (KeyError, ValueError, FileNotFoundError) as error:
+            # a clear one-line message (file, line, problem), not a traceback
+            message = error.args[0] if isinstance(error, KeyError) else str(error)
+            print(f"biss {args.command}: {message}", file=sys.stderr)
+            return 2
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
 
     if args.command == "offline-models":
         from . import tiny, zoo

@@ -1,0 +1,35 @@
+"""The EVALITA 2023 tasks: one file per task, one interface (`base.Task`), one registry.
+
+>>> from biss_helpers import tasks
+>>> tasks.get_task("acti_a").title
+'ACTI subtask A: conspiratorial or not'
+>>> tasks.get_task("acti_c")
+Traceback (most recent call last):
+...
+KeyError: "unknown task 'acti_c'; known tasks: acti_a, acti_b, ..."
+
+Every module here imports only the standard library at import time; metrics load scikit-learn
+and SciPy when a score is computed.
+"""
+
+from __future__ import annotations
+
+from . import acti
+from .base import Decoded, Encoded, Example, Task
+
+# The registry: task key -> task. The keys are those of the public BISS-2024 tutorial files.
+TASKS: dict[str, Task] = {
+    "acti_a": acti.ACTI_A,
+    "acti_b": acti.ACTI_B,
+}
+
+
+def get_task(name: str) -> Task:
+    """The task registered as `name`; an unknown name raises a KeyError listing the known ones."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(TASKS)}") from None
+
+
+__all__ = ["TASKS", "Decoded", "Encoded", "Example", "Task", "get_task"]

@@ -1,0 +1,227 @@
+"""The one interface every EVALITA 2023 task implements, and the records that flow through it.
+
+    official files --read--> [Example] --encode--> Encoded(instruction, input, target)
+    model completion --decode--> Decoded(prediction, parsed) --write_submission--> official file
+    official submission + gold files --score--> {metric: value}
+
+A prediction is always in the task's *official* value space (the label, number or list that the
+submission file holds), never in the verbalised space the model writes; `gold` uses the same space,
+so a round trip is simply ``decode(encode(example).target).prediction == example.gold``.
+
+>>> from biss_helpers import tasks
+>>> task = tasks.get_task("haspeede")
+>>> example = task.read(task.sample_paths("train"))[0]
+>>> decoded = task.decode(task.encode(example).target)
+>>> decoded.parsed and decoded.prediction == example.gold
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SAMPLE_SPLITS = ("train", "dev", "test", "gold")
+TEAM = "biss"  # the team name in official submission file names (e.g. biss_subtaskA.csv)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example as the official files give it.
+
+    `fields` holds the input side (texts, offsets, ...), `gold` the official label or value
+    (None in a blind test file), `source` where it starts (``file, line N``) for error messages,
+    and `extra` what a submission writer needs besides the id (e.g. HaSpeeDe3's ``dataset``).
+    """
+
+    id: str
+    fields: dict[str, Any]
+    gold: Any = None
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    instruction: str
+    input: str
+    target: str  # "" when the example has no gold
+
+
+@dataclass(frozen=True)
+class Decoded:
+    prediction: Any
+    parsed: bool  # False: the completion did not parse and `prediction` is the task's fallback
+
+
+def flatten(text: str) -> str:
+    """Collapse every run of whitespace (tabs and newlines included) to one space.
+
+    >>> flatten(" due\\trighe\\r\\n  e un tab ")
+    'due righe e un tab'
+    """
+    return " ".join(str(text).split())
+
+
+class Task:
+    """Base class: a task file subclasses it and fills in the class attributes and methods.
+
+    Class attributes: `name` (the registry key), `title`, `instruction` (Italian, one per task),
+    `metric` (the main key of `score`'s result), `fallback` (the prediction for a completion that
+    does not parse: documented per task), `sample` (split -> file names of the synthetic sample,
+    relative to ``biss_helpers/data/evalita/``), `official` (what the official files are called).
+    """
+
+    name: str = ""
+    title: str = ""
+    instruction: str = ""
+    metric: str = ""
+    fallback: Any = None
+    sample: dict[str, tuple[str, ...]] = {}
+    official: str = ""
+
+    # --- reading -------------------------------------------------------------------------
+    def read(self, paths: Sequence[str | Path] | str | Path) -> list[Example]:
+        """Every example of the official file(s), in file order; ids are strings."""
+        raise NotImplementedError
+
+    # --- encoding ------------------------------------------------------------------------
+    def format_input(self, example: Example) -> str:
+        """The input text the model sees (already flat: no tabs or newlines)."""
+        raise NotImplementedError
+
+    def verbalise(self, gold: Any) -> str:
+        """The target text for an official gold value: words the decoder maps back exactly."""
+        raise NotImplementedError
+
+    def encode(self, example: Example) -> Encoded:
+        target = "" if example.gold is None else self.verbalise(example.gold)
+        return Encoded(self.instruction, flatten(self.format_input(example)), target)
+
+    # --- decoding ------------------------------------------------------------------------
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        """Map a model completion to an official prediction. Never raises: text that does not
+        parse gives ``Decoded(self.fallback, parsed=False)``."""
+        raise NotImplementedError
+
+    def show(self, prediction: Any) -> str:
+        """A prediction as one flat string (the two-column ``id<TAB>prediction`` file)."""
+        return flatten(str(prediction))
+
+    # --- submissions and scores ------------------------------------------------------------
+    def write_submission(self, ids: Sequence[str], predictions: Sequence[Any],
+                         reference: Sequence[str | Path] | str | Path, path: str | Path) -> list[Path]:
+        """Write the official submission for the rows of `reference` (official test or gold
+        file(s)), in their order. `path` is a folder (official file names inside) or, for a
+        task with one submission file, a file name. Returns the files written."""
+        raise NotImplementedError
+
+    def read_submission(self, path: str | Path) -> dict[str, Any]:
+        """id -> prediction from an official submission (a file, or a folder of them)."""
+        raise NotImplementedError
+
+    def score(self, submission: str | Path, gold: Sequence[str | Path] | str | Path) -> dict[str, float]:
+        """The official metric(s) of a submission against the gold file(s)."""
+        raise NotImplementedError
+
+    # --- data for training -------------------------------------------------------------------
+    def group(self, example: Example) -> str:
+        """Examples of one group always land in the same split (no leakage): default the id."""
+        return example.id
+
+    def stratum(self, example: Example) -> str | None:
+        """Label to stratify the train/dev split on (None: no stratification)."""
+        return None
+
+    def augment(self, examples: list[Example]) -> list[Example]:
+        """Extra *training* examples derived from `examples` (e.g. reversed pairs); default none."""
+        return []
+
+    def sample_paths(self, split: str) -> list[Path]:
+        """The synthetic sample's files for `split` (train, dev, test = blind, gold)."""
+        if split not in SAMPLE_SPLITS:
+            raise ValueError(f"unknown split {split!r}: use one of {', '.join(SAMPLE_SPLITS)}")
+        root = resources.files("biss_helpers") / "data" / "evalita"
+        return [Path(str(root / name)) for name in self.sample.get(split, ())]
+
+    def __repr__(self) -> str:
+        return f"<task {self.name}: {self.title}>"
+
+
+def as_paths(paths: Sequence[str | Path] | str | Path) -> list[Path]:
+    """One path or many, as a list of `Path`; each must exist."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    found = [Path(p) for p in items]
+    for path in found:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file")
+    if not found:
+        raise ValueError("no file given")
+    return found
+
+
+def submission_file(path: str | Path, official_name: str) -> Path:
+    """Where a one-file submission goes: `path` itself, or `path`/`official_name` when `path` is a
+    folder (an existing one, or a name without a suffix)."""
+    path = Path(path)
+    if path.is_dir() or not path.suffix:
+        path.mkdir(parents=True, exist_ok=True)
+        return path / official_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def find_submission(path: str | Path, pattern: str) -> Path:
+    """The submission file: `path` itself, or the one file in folder `path` matching `pattern`."""
+    path = Path(path)
+    if path.is_file():
+        return path
+    matches = sorted(path.glob(pattern)) if path.is_dir() else []
+    if len(matches) != 1:
+        raise FileNotFoundError(f"{path}: expected one submission file matching {pattern!r}, "
+                                f"found {len(matches)}")
+    return matches[0]
+
+
+def align(ids: Sequence[str], predictions: Sequence[Any], reference_ids: Iterable[str],
+          what: str = "the reference") -> list[Any]:
+    """Predictions in `reference_ids` order. Every reference id needs exactly one prediction and
+    every prediction an id of the reference: a clear error otherwise, never a silent drop."""
+    ids = [str(i) for i in ids]
+    if len(ids) != len(predictions):
+        raise ValueError(f"{len(ids)} ids but {len(predictions)} predictions")
+    by_id: dict[str, Any] = {}
+    repeated = []
+    for i, p in zip(ids, predictions, strict=True):
+        if i in by_id:
+            repeated.append(i)
+        by_id[i] = p
+    if repeated:
+        raise ValueError(f"{len(repeated)} ids have more than one prediction (first: {repeated[0]!r})")
+    reference_ids = [str(i) for i in reference_ids]
+    missing = [i for i in reference_ids if i not in by_id]
+    unknown = set(by_id) - set(reference_ids)
+    if missing:
+        raise ValueError(f"{len(missing)} of {len(reference_ids)} ids of {what} have no prediction "
+                         f"(first: {missing[0]!r})")
+    if unknown:
+        raise ValueError(f"{len(unknown)} predicted ids are not in {what} "
+                         f"(e.g. {sorted(unknown)[0]!r})")
+    return [by_id[i] for i in reference_ids]
+
+
+def gold_pairs(task: Task, submission: str | Path, gold: Sequence[str | Path] | str | Path):
+    """(gold values, predicted values) in gold-file order, for `score`. Every gold example must
+    have a gold value and a prediction."""
+    examples = task.read(gold)
+    unlabelled = [e for e in examples if e.gold is None]
+    if unlabelled:
+        raise ValueError(f"{unlabelled[0].source}: the gold file has no gold value for id "
+                         f"{unlabelled[0].id!r}")
+    predicted = task.read_submission(submission)
+    ids = [e.id for e in examples]
+    values = align(list(predicted), list(predicted.values()), ids, what="the gold file(s)")
+    return [e.gold for e in examples], values
