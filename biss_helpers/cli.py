@@ -74,7 +74,9 @@ def decode(task_name: str, predictions: str, reference: list[str] | None, output
               f"({', '.join(k for k in fourcol.counts(rows) if k != task.name)})")
     if not mine:
         raise ValueError(f"{predictions}: no row of task {task.name}")
-    examples = {e.id: e for e in task.read(reference)} if reference else {}
+    # Only tasks whose answers point into the input (tokens, offsets) need the examples here;
+    # the others read the reference in `write_submission` alone (it may hold ids only).
+    examples = {e.id: e for e in task.read(reference)} if reference and task.needs_example else {}
     decoded = [task.decode(row.target, examples.get(row.id)) for row in mine]
     unparsed = sum(not d.parsed for d in decoded)
     ids, values = [row.id for row in mine], [d.prediction for d in decoded]

@@ -81,3 +81,27 @@ def projections(before, after, labels, method: str = "pca", seed: int = 0):
     handles = [scatter.legend_elements()[0][i] for i in range(len(names))]
     axes[0, 1].legend(handles, names, loc="best", fontsize=8)
     return fig
+
+
+def token_length_histogram_by_task(lengths_by_task: dict[str, list[int]], max_tokens: int | None = None,
+                                   ncols: int = 4):
+    """Tokens per row (prompt + answer), one small histogram per task, `max_tokens` as a red line:
+    a task with a long right tail is where trimming or a larger max_length is needed."""
+    import matplotlib.pyplot as plt
+
+    names = list(lengths_by_task)
+    nrows = max(1, -(-len(names) // ncols))  # ceiling division
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        values = lengths_by_task[name]
+        ax.hist(values, bins=20, color="tab:blue", alpha=0.8)
+        over = ""
+        if max_tokens is not None:
+            ax.axvline(max_tokens, color="tab:red", linestyle="--")
+            over = f", {sum(v > max_tokens for v in values)} over"
+        ax.set_title(f"{name} ({len(values)} rows{over})", fontsize=9)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.supxlabel("tokens per row (prompt + answer + EOS)")
+    fig.tight_layout()
+    return fig

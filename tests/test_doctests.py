@@ -2,12 +2,15 @@
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = ["biss_helpers.fourcol", "biss_helpers.prompts", "biss_helpers.metrics",
-           "biss_helpers.tasks", "biss_helpers.tasks.base", "biss_helpers.tasks.files",
-           "biss_helpers.tasks.labels", "biss_helpers.tasks.acti"]
+from biss_helpers import tasks
+
+TASK_MODULES = [f"biss_helpers.tasks.{m.name}" for m in pkgutil.iter_modules(tasks.__path__)]
+MODULES = ["biss_helpers.fourcol", "biss_helpers.prompts", "biss_helpers.metrics", "biss_helpers.mix",
+           "biss_helpers.lengths", "biss_helpers.tasks", *TASK_MODULES]  # download's need the network
 
 
 @pytest.mark.parametrize("name", MODULES)

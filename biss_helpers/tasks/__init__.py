@@ -14,13 +14,39 @@ and SciPy when a score is computed.
 
 from __future__ import annotations
 
-from . import acti
+from . import (
+    acti,
+    discotex,
+    emit,
+    emotivita,
+    geolingit,
+    haspeede,
+    hodi,
+    langlearn,
+    multifakedetective,
+    politicit,
+    wicita,
+)
 from .base import Decoded, Encoded, Example, Task
 
 # The registry: task key -> task. The keys are those of the public BISS-2024 tutorial files.
 TASKS: dict[str, Task] = {
     "acti_a": acti.ACTI_A,
     "acti_b": acti.ACTI_B,
+    "discotex_1": discotex.DISCOTEX_1,
+    "discotex_2": discotex.DISCOTEX_2,
+    "emit_a": emit.EMIT_A,
+    "emit_b": emit.EMIT_B,
+    "emotivita": emotivita.EMOTIVITA,
+    "geolingit_a": geolingit.GEOLINGIT_A,
+    "geolingit_b": geolingit.GEOLINGIT_B,
+    "haspeede": haspeede.HASPEEDE,
+    "hodi_a": hodi.HODI_A,
+    "langlearn": langlearn.LANGLEARN,
+    "multifakedetective": multifakedetective.MULTIFAKEDETECTIVE,
+    "politicit": politicit.POLITICIT,
+    "wicita_1": wicita.WICITA_1,
+    "wicita_2": wicita.WICITA_2,
 }
 
 

@@ -45,7 +45,8 @@ class ActiTask(LabelTask):
         value = (row.get(self.label_column) or "").strip()
         if not value:
             return None
-        if not value.isdigit() or int(value) not in self.verbaliser.words:
+        # compare as text: str.isdigit() accepts "²", which int() then rejects with a bare ValueError
+        if value not in map(str, self.verbaliser.words):
             raise FormatError(row.path, row.line, f"unknown {self.label_column} {value!r}; expected "
                               f"one of {', '.join(map(str, self.verbaliser.words))}")
         label = int(value)
@@ -70,11 +71,13 @@ class ActiTask(LabelTask):
         found = find_submission(path, f"*subtask{self.subtask}*.csv")
         predicted = {}
         for row in read_table(found, ["Id", "Expected"]):
-            value = row["Expected"].strip()
-            if not value.isdigit() or int(value) not in self.verbaliser.words:
+            value, key = row["Expected"].strip(), row["Id"].strip()
+            if value not in map(str, self.verbaliser.words):
                 raise FormatError(found, row.line, f"Expected {value!r} is not a label of subtask "
                                   f"{self.subtask} ({', '.join(map(str, self.verbaliser.words))})")
-            predicted[row["Id"].strip()] = int(value)
+            if key in predicted:  # a dict would silently keep only the last one
+                raise FormatError(found, row.line, f"Id {key!r} appears twice")
+            predicted[key] = int(value)
         return predicted
 
 
@@ -84,6 +87,7 @@ class ActiA(ActiTask):
     instruction = ("Questo commento esprime una teoria del complotto? Rispondi \"cospirazione\" o "
                    "\"non_cospirazione\".")
     official = "subtaskA_train.csv, subtaskA_test.csv"
+    train_files = ("subtaskA_train.csv",)
     # Fallback 0 (not conspiratorial): the safer error for a content-moderation label.
     verbaliser = Verbaliser({1: "cospirazione", 0: "non_cospirazione"},
                             aliases={"sì": 1, "si": 1, "no": 0, "cospirazionista": 1,
@@ -98,6 +102,7 @@ class ActiB(ActiTask):
     instruction = ("Di quale teoria del complotto parla questo commento? Rispondi con una tra "
                    "\"Covid\", \"Qanon\", \"Russia\" e \"Terra Piatta\".")
     official = "subtaskB_train.csv, subtaskB_test.csv"
+    train_files = ("subtaskB_train.csv",)
     # Fallback 0 (Covid): the most frequent topic in the official training data (435 of 810).
     verbaliser = Verbaliser(TOPICS, aliases={"terrapiattista": 3, "terrapiattisti": 3, "terrapiatta": 3,
                                              "flat earth": 3, "covid 19": 0, "vaccini": 0,

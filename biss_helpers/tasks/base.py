@@ -72,7 +72,8 @@ class Task:
     Class attributes: `name` (the registry key), `title`, `instruction` (Italian, one per task),
     `metric` (the main key of `score`'s result), `fallback` (the prediction for a completion that
     does not parse: documented per task), `sample` (split -> file names of the synthetic sample,
-    relative to ``biss_helpers/data/evalita/``), `official` (what the official files are called).
+    relative to ``biss_helpers/data/evalita/``), `official` (what the official files are called),
+    `train_files` (the official training files' names, looked for under a data folder).
     """
 
     name: str = ""
@@ -82,6 +83,8 @@ class Task:
     fallback: Any = None
     sample: dict[str, tuple[str, ...]] = {}
     official: str = ""
+    train_files: tuple[str, ...] = ()  # official training file names, as released
+    needs_example = False  # True where decoding needs the input (offsets, tokens): see `decode`
 
     # --- reading -------------------------------------------------------------------------
     def read(self, paths: Sequence[str | Path] | str | Path) -> list[Example]:

@@ -3,6 +3,11 @@ stratify, macro-F1), so that a task file only says how its files look.
 
 A subclass sets `verbaliser` (label -> word, aliases, fallback) and implements `read`,
 `format_input`, `write_submission` and `read_submission`.
+
+>>> from biss_helpers.tasks import get_task
+>>> hodi = get_task("hodi_a")
+>>> isinstance(hodi, LabelTask), hodi.verbalise(1), hodi.decode("Non omotransfobico.").prediction
+(True, 'omotransfobico', 0)
 """
 
 from __future__ import annotations

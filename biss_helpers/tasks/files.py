@@ -71,6 +71,9 @@ def read_table(path: str | Path, required: Sequence[str], optional: Sequence[str
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise FormatError(path, None, "the file is empty") from None
+        except csv.Error as error:
+            raise FormatError(path, 1, f"not valid CSV in the header ({error})"
+                              f"{_delimiter_hint(first_line, delimiter)}") from None
         missing = [c for c in required if c not in header]
         if missing:
             raise FormatError(path, 1, f"missing column(s) {', '.join(map(repr, missing))}; the "

@@ -2,14 +2,14 @@
 and numbers in free text.
 
 A model's answer is rarely exactly the target word: "Sì.", "risposta: non_odio", "Odio!",
-"omotransfobio" (a typo). `Verbaliser.decode` normalises case, accents, underscores and
+"odiio" (a typo). `Verbaliser.decode` normalises case, accents, underscores and
 punctuation, then looks for the words of each label (the longest match wins, so "non odio" is
 never read as "odio"), then tries a small edit distance, and only then falls back.
 
 >>> v = Verbaliser({1: "odio", 0: "non_odio"}, aliases={"sì": 1, "no": 0}, fallback=0)
 >>> v.word(0)
 'non_odio'
->>> [(d.prediction, d.parsed) for d in map(v.decode, ("Non odio.", "ODIO", "sì", "nn_odio", "boh"))]
+>>> [(d.prediction, d.parsed) for d in map(v.decode, ("Non odio.", "ODIO", "sì", "nonodio", "boh"))]
 [(0, True), (1, True), (1, True), (0, True), (0, False)]
 """
 
@@ -28,12 +28,14 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 def normalise(text: str) -> str:
     """Lower case, accents removed, ``_`` and punctuation as spaces, single spaces.
 
-    >>> normalise("  Sì, NON_Coerente!! ")
-    'si non coerente'
+    >>> normalise("  Sì, NON_Coerente!! nn è odio")
+    'si non coerente non e odio'
     """
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    # drop the accents only: any other symbol (a typographic apostrophe too) separates words
+    text = "".join(c for c in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(c))
     text = re.sub(r"[^a-z0-9]+", " ", text.lower())
-    return text.strip()
+    # "nn" is the everyday chat shorthand for "non": "nn odio" must not read as "odio"
+    return re.sub(r"\bnn\b", "non", text).strip()
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -51,6 +53,13 @@ def edit_distance(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+def _typo(word: str, target: str) -> int | None:
+    """Edit distance of `word` from `target` if small enough to be a typo of it, else None."""
+    allowed = 0 if len(target) < 4 else 1 if len(target) < 9 else 2
+    distance = edit_distance(word, target)
+    return distance if distance <= allowed else None
 
 
 class Verbaliser:
@@ -84,31 +93,38 @@ class Verbaliser:
         return self.words[label]
 
     def find(self, text: str) -> tuple[Hashable | None, int]:
-        """(label, position) of the best phrase in `text`, or (None, -1). Exact answer first,
-        then the longest phrase found as whole words (earliest on ties), then a typo within
-        edit distance 1 (2 for words of 8+ letters) of the first words of the answer."""
+        """(label, word position) of the best phrase in `text`, or (None, -1).
+
+        Every window of the answer's words is compared with every phrase of as many words: the
+        same words, or the words run together (``nonodio``), or each word within a small edit
+        distance (none for words under 4 letters, 1 up to 8, then 2). The phrase with the most
+        words wins (so ``non odio`` beats the ``odio`` inside it), then the closest, then the
+        earliest. Typos are looked for only in the first words of the answer, where the label is.
+        """
         norm = normalise(text)
         if not norm:
             return None, -1
         if norm in self.phrases:
             return self.phrases[norm], 0
-        padded = f" {norm} "
-        best = None
-        for phrase in self._ordered:
-            at = padded.find(f" {phrase} ")
-            if at >= 0:
-                size = len(phrase.split())
-                if best is None or (size, -at) > (best[0], -best[1]):
-                    best = (size, at, phrase)
-        if best is not None:
-            return self.phrases[best[2]], best[1]
         words = norm.split()
+        best = None  # (-words in the phrase, distance, position, phrase)
         for phrase in self._ordered:
-            size = len(phrase.split())
-            candidate = " ".join(words[:size])
-            if edit_distance(candidate, phrase) <= (2 if len(phrase) >= 8 else 1) and len(phrase) > 2:
-                return self.phrases[phrase], 0
-        return None, -1
+            parts = phrase.split()
+            size = len(parts)
+            for at in range(len(words)):
+                window = words[at:at + size]
+                if window == parts or (size > 1 and words[at] == "".join(parts)):
+                    distance = 0
+                elif at < 6 and len(window) == size:
+                    typos = [_typo(w, p) for w, p in zip(window, parts, strict=True)]
+                    if None in typos:
+                        continue
+                    distance = sum(typos)
+                else:
+                    continue
+                if best is None or (-size, distance, at) < best[:3]:
+                    best = (-size, distance, at, phrase)
+        return (None, -1) if best is None else (self.phrases[best[3]], best[2])
 
     def decode(self, text: str) -> Decoded:
         label, _ = self.find(text)

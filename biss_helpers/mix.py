@@ -1,0 +1,231 @@
+"""The multi-task training mix: N examples per task, a leak-free train/dev split, 4-column rows.
+
+    official examples --sample--> N per task --split--> train | dev --augment(train only)--> rows
+
+`split` keeps every group of `task.group` on one side (a PoliticIT author, a LangLearn pair and its
+reverse, a WiC pair and its inverse, a DisCoTex document), so the dev score is not inflated by
+near-copies of training rows, and stratifies on `task.stratum` so that every label keeps examples
+on the train side. `task.augment` runs on the train side only, after the split: a derived example
+can never leak into dev. Every step is seeded, so the same settings give the same files.
+
+>>> from biss_helpers.tasks import Example, Task
+>>> class Toy(Task):
+...     name, instruction = "toy", "Rispondi."
+...     def group(self, e): return e.fields["author"]
+...     def stratum(self, e): return str(e.gold)
+>>> toy = Toy()
+>>> examples = [Example(str(i), {"author": f"a{i // 2}"}, i % 3) for i in range(20)]
+>>> train, dev = split(toy, examples, dev_fraction=0.2, seed=42)
+>>> len(train) + len(dev), leaks(toy, train, dev), len(dev) > 0
+(20, set(), True)
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import fourcol
+from .tasks import TASKS, get_task
+from .tasks.base import Example, Task
+
+
+@dataclass
+class MixSettings:
+    """The workshop defaults: 100 examples per task, 10% of them for dev, seed 42, every task."""
+
+    per_task: int | None = 100      # None: every available example
+    dev_fraction: float = 0.1
+    seed: int = 42
+    tasks: list[str] | None = None  # None: every registered task (load_samples) / every given one (build)
+
+
+@dataclass(frozen=True)
+class TaskReport:
+    task: str
+    available: int
+    sampled: int
+    train: int       # sampled examples on the train side (before augmentation)
+    dev: int
+    augmented: int   # derived training examples added by task.augment
+
+
+@dataclass
+class Mix:
+    train: list[fourcol.Row]        # shuffled across tasks; augmented rows included
+    dev: list[fourcol.Row]          # task by task, file order
+    report: list[TaskReport] = field(default_factory=list)
+    per_task: int | None = None
+
+    def summary(self) -> str:
+        """The per-task table: what was available, sampled, and where it went."""
+        head = f"{'task':<20}{'available':>10}{'sampled':>9}{'train':>7}{'+augm.':>8}{'dev':>6}"
+        lines = [head, "-" * len(head)]
+        for r in self.report:
+            short = self.per_task is not None and r.available < self.per_task
+            note = f"  (all available: fewer than {self.per_task})" if short else ""
+            lines.append(f"{r.task:<20}{r.available:>10}{r.sampled:>9}{r.train:>7}{r.augmented:>8}"
+                         f"{r.dev:>6}{note}")
+        lines.append("-" * len(head))
+        lines.append(f"{'total':<20}{sum(r.available for r in self.report):>10}"
+                     f"{sum(r.sampled for r in self.report):>9}{sum(r.train for r in self.report):>7}"
+                     f"{sum(r.augmented for r in self.report):>8}{len(self.dev):>6}")
+        lines.append(f"train rows: {len(self.train)}  dev rows: {len(self.dev)}")
+        return "\n".join(lines)
+
+    def write(self, folder: str | Path) -> tuple[Path, Path]:
+        """Write ``train.tsv`` and ``dev.tsv`` (4-column format) into `folder`."""
+        folder = Path(folder)
+        fourcol.write(folder / "train.tsv", self.train)
+        fourcol.write(folder / "dev.tsv", self.dev)
+        return folder / "train.tsv", folder / "dev.tsv"
+
+
+def _rng(seed: int, task: Task, step: str) -> random.Random:
+    # A string seed is hashed with SHA-512 (not Python's salted hash), so this is the same stream in
+    # every process; one stream per task and step keeps adding a task from changing the others.
+    return random.Random(f"{seed}/{task.name}/{step}")
+
+
+def _groups(task: Task, examples: Sequence[Example]) -> dict[str, list[int]]:
+    """Group key -> indices of its examples, groups in first-seen order."""
+    found: dict[str, list[int]] = {}
+    for i, example in enumerate(examples):
+        found.setdefault(str(task.group(example)), []).append(i)
+    return found
+
+
+def _strata(task: Task, examples, groups: dict[str, list[int]]) -> dict[str, list[str]]:
+    """Stratum -> its group keys. A group takes its most frequent stratum (a LangLearn pair and its
+    reverse have two labels but must stay together); ties go to the smallest stratum name."""
+    by_stratum: dict[str, list[str]] = {}
+    for key, members in groups.items():
+        counts = Counter(str(task.stratum(examples[i])) for i in members)
+        top = max(counts.values())
+        stratum = min(s for s, c in counts.items() if c == top)
+        by_stratum.setdefault(stratum, []).append(key)
+    return dict(sorted(by_stratum.items()))
+
+
+def _quotas(sizes: dict[str, int], total: int) -> dict[str, int]:
+    """`total` shared among strata in proportion to their sizes (largest remainder), so that the
+    rounded shares add up to exactly `total`."""
+    n = sum(sizes.values())
+    exact = {s: total * size / n for s, size in sizes.items()}
+    quotas = {s: int(v) for s, v in exact.items()}
+    for s in sorted(exact, key=lambda s: (quotas[s] - exact[s], s))[: total - sum(quotas.values())]:
+        quotas[s] += 1
+    return quotas
+
+
+def split(task: Task, examples: Sequence[Example], dev_fraction: float = 0.1,
+          seed: int = 42) -> tuple[list[Example], list[Example]]:
+    """(train, dev), each in input order. Whole groups only; per stratum about `dev_fraction` of the
+    examples go to dev, but never the last group of a stratum (its label must stay learnable).
+    With two or more groups and a positive fraction, dev gets at least one group."""
+    if not 0 <= dev_fraction < 1:
+        raise ValueError(f"dev_fraction must be in [0, 1), got {dev_fraction}")
+    groups = _groups(task, examples)
+    if len(groups) < 2 or dev_fraction == 0:
+        return list(examples), []
+    by_stratum = _strata(task, examples, groups)
+    rng = _rng(seed, task, "split")
+    for keys in by_stratum.values():
+        rng.shuffle(keys)
+    sizes = {s: sum(len(groups[k]) for k in keys) for s, keys in by_stratum.items()}
+    quotas = _quotas(sizes, max(1, round(dev_fraction * len(examples))))
+    dev_keys: set[str] = set()
+    for stratum, keys in by_stratum.items():
+        taken = 0
+        for key in keys:
+            size = len(groups[key])
+            # Whole groups overshoot: take one only if it brings dev nearer its quota, and never
+            # the stratum's last examples.
+            if taken + size / 2 < quotas[stratum] and sizes[stratum] - taken - size >= 1:
+                dev_keys.add(key)
+                taken += size
+    if not dev_keys:
+        # Rounding gave dev nothing (tiny task): one group from the largest stratum that keeps a
+        # group on the train side, else the smallest group of all.
+        spare = [k for s in sorted(sizes, key=lambda s: -sizes[s]) if len(by_stratum[s]) > 1
+                 for k in by_stratum[s]]
+        dev_keys.add(spare[0] if spare else min(groups, key=lambda k: len(groups[k])))
+    dev_index = {i for k in dev_keys for i in groups[k]}
+    return ([e for i, e in enumerate(examples) if i not in dev_index],
+            [e for i, e in enumerate(examples) if i in dev_index])
+
+
+def sample(examples: Sequence[Example], n: int | None, task: Task, seed: int = 42) -> list[Example]:
+    """`n` examples (in input order), stratified in proportion to the strata, whole groups where
+    they fit (a group bigger than what is left is cut only to fill the last places). Fewer than `n`
+    available: all of them (`build`'s report flags it)."""
+    if n is None or n >= len(examples):
+        return list(examples)
+    groups = _groups(task, examples)
+    by_stratum = _strata(task, examples, groups)
+    rng = _rng(seed, task, "sample")
+    for keys in by_stratum.values():
+        rng.shuffle(keys)
+    sizes = {s: sum(len(groups[k]) for k in keys) for s, keys in by_stratum.items()}
+    quotas = _quotas(sizes, n)
+    chosen: list[int] = []
+    for stratum, keys in by_stratum.items():
+        taken: list[int] = []
+        for key in keys:
+            if len(taken) + len(groups[key]) <= quotas[stratum]:
+                taken += groups[key]
+        done = set(taken)
+        leftovers = [i for key in keys for i in groups[key] if i not in done]
+        chosen += taken + leftovers[: quotas[stratum] - len(taken)]
+    picked = set(chosen)
+    return [e for i, e in enumerate(examples) if i in picked]
+
+
+def leaks(task: Task, train_examples: Sequence[Example], dev_examples: Sequence[Example]) -> set[str]:
+    """The groups that have examples on both sides (empty for a leak-free split)."""
+    train_groups = {str(task.group(e)) for e in train_examples}
+    return {str(task.group(e)) for e in dev_examples} & train_groups
+
+
+def build(examples_by_task: dict[str, list[Example]], settings: MixSettings | None = None) -> Mix:
+    """The mix of `settings.tasks` (None: every task in `examples_by_task`): per task sample, split,
+    augment the train side, encode; then shuffle the train rows across tasks."""
+    settings = settings or MixSettings()
+    names = list(examples_by_task) if settings.tasks is None else list(settings.tasks)
+    train_rows: list[fourcol.Row] = []
+    dev_rows: list[fourcol.Row] = []
+    report = []
+    for name in names:
+        task = get_task(name)
+        if name not in examples_by_task:
+            raise KeyError(f"no examples given for task {name!r} (given: {', '.join(examples_by_task)})")
+        examples = examples_by_task[name]
+        unlabelled = [e for e in examples if e.gold is None]
+        if unlabelled:
+            raise ValueError(f"{name}: example {unlabelled[0].id!r} ({unlabelled[0].source}) has no gold "
+                             f"label; a training mix needs labelled files (train/dev/gold, not test)")
+        picked = sample(examples, settings.per_task, task, settings.seed)
+        train, dev = split(task, picked, settings.dev_fraction, settings.seed)
+        extra = task.augment(train)
+        train_rows += fourcol.encode(task, train + list(extra))
+        dev_rows += fourcol.encode(task, dev)
+        report.append(TaskReport(name, len(examples), len(picked), len(train), len(dev), len(extra)))
+    random.Random(f"{settings.seed}/mix").shuffle(train_rows)
+    return Mix(train_rows, dev_rows, report, settings.per_task)
+
+
+def load_samples(task_names: Sequence[str] | None = None, split: str = "train") -> dict[str, list[Example]]:
+    """Task name -> the examples of the package's synthetic sample for `split` (train, dev, gold;
+    test is blind). `task_names` None: every registered task."""
+    found = {}
+    for name in TASKS if task_names is None else task_names:
+        task = get_task(name)
+        paths = task.sample_paths(split)
+        if not paths or not all(p.is_file() for p in paths):
+            expected = ", ".join(map(str, paths)) or "a file name in task.sample"
+            raise FileNotFoundError(f"task {name!r} has no synthetic {split!r} sample (expected {expected})")
+        found[name] = task.read(paths)
+    return found

@@ -1,0 +1,146 @@
+"""EmotivITA: dimensional emotion detection (FORMATS.md section 5).
+
+`emotivita`: rate a sentence for valence (V: unpleasant - pleasant), arousal (A: calm - excited)
+and dominance (D: dominated - in control), each a float on a 1-5 scale (observed up to 5.5).
+
+Files: ``Development set.csv`` (``id,text,V,A,D``), ``Test set.csv`` (``id,text``) and
+``Test set - Gold labels.csv``: names with spaces, comma-separated, CRLF, minimal quoting, no final
+newline in dev and gold. Submission: ``id,V,A,D`` with a header, values with 2 decimals, one row per
+test id in ``biss_SubtaskB_unconstrained_run1.csv``. Metrics: Pearson r per dimension and their
+mean (main), MAE per dimension. The official scorer pairs rows *by position*, so `score` refuses a
+submission whose ids are not in the gold file's order.
+
+>>> EMOTIVITA.verbalise((3.25, 2.75, 3.333))
+'3.25 2.75 3.33'
+>>> EMOTIVITA.decode("3.2 2.7 3.3").prediction, EMOTIVITA.decode("valenza: 4, arousal 2,5, D: 1").prediction
+((3.2, 2.7, 3.3), (4.0, 2.5, 1.0))
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .. import metrics
+from .base import TEAM, Decoded, Example, Task, align, as_paths, find_submission, gold_pairs, submission_file
+from .files import FormatError, parse_float, read_table, write_table
+from .labels import clamp, numbers
+
+DIMENSIONS = ("V", "A", "D")
+_NUMBER = r"([-+]?\d+(?:[.,]\d+)?)"
+# a dimension named in the answer: Italian or English word, or its letter followed by ':' or '='
+_NAMED = [re.compile(rf"\b(?:{words}|{letter}\s*[:=])\s*[:=]?\s*{_NUMBER}") for words, letter in (
+    ("valenza|valence", "v"), ("attivazione|arousal|eccitazione", "a"),
+    ("dominanza|dominance|controllo", "d"))]
+LOW, HIGH = 1.0, 5.5  # the guidelines' scale is 1-5, but gold values reach 5.5
+
+
+def _value(row, column: str) -> float | None:
+    value = parse_float(row, column)
+    if value is not None and not math.isfinite(value):
+        raise FormatError(row.path, row.line, f"{column} {value!r} is not a finite number")
+    return value
+
+
+class Emotivita(Task):
+    name = "emotivita"
+    title = "EmotivITA: valence, arousal and dominance of a sentence"
+    instruction = ("Quanto è piacevole (valenza), intensa (attivazione) e sotto controllo (dominanza) "
+                   "l'emozione di questa frase, da 1 a 5? Rispondi con tre numeri nell'ordine V A D, "
+                   "ad esempio \"3.25 2.75 3.33\".")
+    official = "Development set.csv, Test set.csv, Test set - Gold labels.csv"
+    train_files = ("Development set.csv",)
+    metric = "pearson_mean"
+    # Fallback: 3.0 on each dimension, the middle of the 1-5 scale; ExtremITA used 3.5. An answer
+    # with only some dimensions keeps them and gets 3.0 for the others (still counted unparsed).
+    fallback = (3.0, 3.0, 3.0)
+    sample = {"train": ("emotivita/Development set.csv",),
+              "dev": ("emotivita/Development set - dev split.csv",),
+              "test": ("emotivita/Test set.csv",), "gold": ("emotivita/Test set - Gold labels.csv",)}
+
+    def read(self, paths) -> list[Example]:
+        examples = []
+        for path in as_paths(paths):
+            # the official scorer reads a gold file with the columns renamed VE, AE, DE: accept both
+            rows = read_table(path, ["id", "text"], [*DIMENSIONS, "VE", "AE", "DE"])
+            for row in rows:
+                columns = DIMENSIONS if "V" in row or "VE" not in row else ("VE", "AE", "DE")
+                missing = [c for c in columns if c not in row]
+                if 0 < len(missing) < 3:
+                    raise FormatError(path, 1, f"missing column(s) {', '.join(map(repr, missing))}")
+                values = [_value(row, c) for c in columns]
+                if values.count(None) not in (0, 3):
+                    raise FormatError(path, row.line, "V, A and D must be all given or all empty")
+                gold = None if values[0] is None else tuple(values)
+                examples.append(Example(row["id"].strip(), {"text": row["text"]}, gold, row.source))
+        return examples
+
+    def format_input(self, example: Example) -> str:
+        return example.fields["text"]
+
+    def verbalise(self, gold: Any) -> str:
+        return " ".join(f"{float(v):.2f}" for v in gold)
+
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        """Named dimensions first (``valenza 3.2 ...``, ``V: 3.2``), else the first three numbers
+        (ExtremITA's ``V A D``). Values are clamped to [1, 5.5]."""
+        text = unicodedata.normalize("NFKD", str(completion)).encode("ascii", "ignore").decode().lower()
+        named = [pattern.search(text) for pattern in _NAMED]
+        if any(named):
+            found = [numbers(m.group(1))[0] if m else None for m in named]
+        else:
+            found = (numbers(text) + [None] * 3)[:3]
+        values = [None if v is None or not math.isfinite(v) else clamp(v, LOW, HIGH) for v in found]
+        prediction = tuple(f if v is None else v for v, f in zip(values, self.fallback, strict=True))
+        return Decoded(prediction, None not in values)
+
+    def show(self, prediction: Any) -> str:
+        return self.verbalise(prediction)
+
+    def stratum(self, example: Example) -> str | None:
+        if example.gold is None:
+            return None
+        return "low" if example.gold[0] < 2.5 else "mid" if example.gold[0] < 3.5 else "high"
+
+    def write_submission(self, ids, predictions, reference, path) -> list[Path]:
+        rows = self.read(reference)
+        ordered = align(ids, predictions, [e.id for e in rows])
+        lines = []
+        for example, value in zip(rows, ordered, strict=True):
+            if len(value) != 3 or not all(math.isfinite(float(v)) for v in value):
+                raise ValueError(f"id {example.id!r}: expected 3 numbers (V, A, D), got {value!r}")
+            lines.append([example.id, *(f"{float(v):.2f}" for v in value)])
+        target = submission_file(path, f"{TEAM}_SubtaskB_unconstrained_run1.csv")
+        return [write_table(target, ["id", *DIMENSIONS], lines)]
+
+    def read_submission(self, path) -> dict[str, tuple[float, float, float]]:
+        found = find_submission(path, "*_Subtask*_run*.csv")
+        predicted: dict[str, tuple[float, float, float]] = {}
+        for row in read_table(found, ["id", *DIMENSIONS]):
+            key = row["id"].strip()
+            if key in predicted:
+                raise FormatError(found, row.line, f"id {key!r} appears twice")
+            predicted[key] = tuple(_value(row, c) for c in DIMENSIONS)
+        return predicted
+
+    def score(self, submission, gold) -> dict[str, float]:
+        golds, predicted = gold_pairs(self, submission, gold)
+        ids, order = [e.id for e in self.read(gold)], list(self.read_submission(submission))
+        if order != ids:  # same ids (gold_pairs checked), other order
+            at = next(i for i, (a, b) in enumerate(zip(order, ids, strict=True)) if a != b)
+            raise ValueError(f"submission row {at + 2} has id {order[at]!r} where the gold file has "
+                             f"{ids[at]!r}: the official scorer pairs rows by position, so write them "
+                             f"in the gold file's order")
+        scores = {}
+        for k, dim in enumerate(DIMENSIONS):
+            scores[f"pearson_{dim}"] = metrics.pearson([g[k] for g in golds], [p[k] for p in predicted])
+        scores["pearson_mean"] = round(sum(scores[f"pearson_{d}"] for d in DIMENSIONS) / 3, 4)
+        for k, dim in enumerate(DIMENSIONS):
+            scores[f"mae_{dim}"] = metrics.mae([g[k] for g in golds], [p[k] for p in predicted])
+        return scores
+
+
+EMOTIVITA = Emotivita()

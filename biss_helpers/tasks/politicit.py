@@ -1,0 +1,249 @@
+"""PoliticIT: gender and political ideology of Italian politicians from their tweets
+(FORMATS.md section 12). One task key, three labels per author: gender (male/female), binary
+ideology (left/right) and four-class ideology (left, moderate_left, moderate_right, right).
+
+Files: tweet files (``development.csv``): comma separated, every field quoted, columns ``label``
+(the author's 32-hex hash), ``gender``, ``ideology_binary``, ``ideology_multiclass``, ``tweet``.
+A blind tweet file may lack the three label columns; a truth file (``development_test.csv``:
+``label,gender,ideology_binary,ideology_multiclass``, one row per author) given among the same
+paths then supplies the gold. Each file's kind is told by its header.
+Examples: each author's tweets, in file order, cut into chunks of about `TWEETS_PER_CHUNK`
+consecutive tweets (ids ``<author>#<k>``, k from 0); gold = (gender, binary, multiclass).
+Submission: ``biss_results_run1.csv``, header ``label,gender,ideology_binary,ideology_multiclass``,
+one row per author in reference order, by majority vote over the author's chunks.
+Metric: macro-F1 over authors for each label, and their mean (`mean_macro_f1`, the main one).
+
+>>> POLITICIT.verbalise(("female", "left", "moderate_left"))
+'donna sinistra centrosinistra'
+>>> POLITICIT.decode("Uomo, di destra (centro-destra)").prediction
+('male', 'right', 'moderate_right')
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from .. import metrics
+from .base import TEAM, Decoded, Example, Task, align, as_paths, find_submission, submission_file
+from .files import FormatError, _delimiter_hint, parse_label, read_table, write_table
+from .labels import edit_distance, normalise
+
+# Real authors have 40 tweets: 8 chunks each, short enough for a small model's context.
+TWEETS_PER_CHUNK = 5
+LABELS = ("gender", "ideology_binary", "ideology_multiclass")
+VALUES = {"gender": ("male", "female"), "ideology_binary": ("left", "right"),
+          "ideology_multiclass": ("left", "moderate_left", "moderate_right", "right")}
+WORDS = {"female": "donna", "male": "uomo", "left": "sinistra", "right": "destra",
+         "moderate_left": "centrosinistra", "moderate_right": "centrodestra"}  # ExtremITA's
+GENDERS = {"donna": "female", "uomo": "male", "female": "female", "male": "male",
+           "femmina": "female", "maschio": "male"}
+SIDES = {"sinistra": "left", "destra": "right", "centrosinistra": "moderate_left",
+         "centrodestra": "moderate_right", "left": "left", "right": "right",
+         "moderateleft": "moderate_left", "moderateright": "moderate_right"}
+ITALIAN = set(WORDS.values())
+SIDE_OF = {"left": "left", "moderate_left": "left", "moderate_right": "right", "right": "right"}
+# Most PoliticIT authors are men of the (moderate) left: the least costly guess per field.
+FALLBACK = ("male", "left", "moderate_left")
+
+
+def _typo(token: str, vocabulary: dict) -> str | None:
+    """The label of an Italian answer word of 5+ letters that `token` misspells (short words
+    like "uomo" and English aliases like "right" would catch ordinary words: "uno", "righe")."""
+    for word, label in vocabulary.items():
+        if word in ITALIAN and len(word) >= 5 and edit_distance(token, word) <= (2 if len(word) >= 10 else 1):
+            return label
+    return None
+
+
+def _find(tokens: list[str], vocabulary: dict) -> list[str]:
+    """Labels of the words of `vocabulary` in `tokens`, in order; typos only when no exact word
+    is there (so "ministra di destra" is read as "destra", not as a misspelt "sinistra")."""
+    exact = [vocabulary[t] for t in tokens if t in vocabulary]
+    return exact or [label for t in tokens if (label := _typo(t, vocabulary))]
+
+
+def _vote(values: list):
+    """The most frequent value; a tie goes to the tied value predicted first (earliest chunk)."""
+    counts = Counter(values)
+    return next(v for v in values if counts[v] == max(counts.values()))
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+    header = [h.strip() for h in next(csv.reader([first]), [])]
+    if first and "label" not in header:  # neither file kind: name what a tweet file needs
+        raise FormatError(path, 1, f"missing column(s) 'label', 'tweet'; the header has {header}"
+                          f"{_delimiter_hint(first, ',')}")
+    return header
+
+
+class PoliticIT(Task):
+    name = "politicit"
+    title = "PoliticIT: gender and political ideology of an author"
+    instruction = ("Questi tweet sono di un politico o di una politica italiana. Indica il genere "
+                   "(\"donna\" o \"uomo\"), l'orientamento (\"sinistra\" o \"destra\") e la posizione "
+                   "(\"sinistra\", \"centrosinistra\", \"centrodestra\" o \"destra\"), in quest'ordine.")
+    metric = "mean_macro_f1"
+    fallback = FALLBACK
+    official = "development.csv (tweets), development_test.csv (truth, one row per author)"
+    sample = {"train": ("politicit/development.csv",), "dev": ("politicit/dev.csv",),
+              "test": ("politicit/test.csv",),
+              "gold": ("politicit/test.csv", "politicit/test_truth.csv")}
+
+    def _gold(self, row) -> tuple[str, str, str] | None:
+        values = tuple(parse_label(row, c, VALUES[c]) for c in LABELS)
+        if all(v is None for v in values):
+            return None
+        if any(v is None for v in values):
+            raise FormatError(row.path, row.line, f"some of {', '.join(LABELS)} are empty")
+        return values
+
+    def _scan(self, paths):
+        """(tweet rows, author -> (gold, truth row)) of tweet and truth files."""
+        tweets, truth = [], {}
+        for path in as_paths(paths):
+            header = _header(path)
+            if "tweet" not in header and {"label", *LABELS} <= set(header):
+                for row in read_table(path, ["label", *LABELS]):
+                    author = row["label"].strip()
+                    if author in truth:
+                        raise FormatError(path, row.line, f"author {author!r} repeated (first at "
+                                          f"{truth[author][1].source})")
+                    truth[author] = (self._gold(row), row)
+            else:
+                required = ["label"] if "tweet" in header else ["label", "tweet"]
+                tweets += read_table(path, required, ["tweet", *LABELS])  # a tweet may be empty
+        return tweets, truth
+
+    def read(self, paths) -> list[Example]:
+        rows, truth = self._scan(paths)
+        if not rows:
+            raise ValueError(f"no tweets in {paths}: a truth file alone holds nothing to encode")
+        by_author: dict[str, list] = defaultdict(list)
+        gold: dict[str, tuple] = {}
+        for row in rows:
+            author, value = row["label"].strip(), self._gold(row)
+            known = truth.get(author)
+            if known and value is not None and value != known[0]:
+                raise FormatError(row.path, row.line, f"labels {value} of {author!r} disagree with "
+                                  f"{known[0]} in {known[1].source}")
+            value = known[0] if known and value is None else value
+            if author in gold and gold[author][0] != value:
+                raise FormatError(row.path, row.line, f"labels of author {author!r} change: "
+                                  f"{value} here, {gold[author][0]} at {gold[author][1].source}")
+            gold.setdefault(author, (value, row))
+            by_author[author].append(row)
+        examples = []
+        for author, tweets in by_author.items():
+            count = -(-len(tweets) // TWEETS_PER_CHUNK)  # sizes as even as possible: 11 -> 4+4+3
+            start = 0
+            for k in range(count):
+                size = len(tweets) // count + (k < len(tweets) % count)
+                chunk = tweets[start:start + size]
+                start += size
+                examples.append(Example(f"{author}#{k}", {"tweets": [r.get("tweet", "") for r in chunk]},
+                                        gold[author][0], chunk[0].source, {"author": author}))
+        print(f"{len(rows)} tweets of {len(by_author)} authors -> {len(examples)} examples")
+        return examples
+
+    def format_input(self, example: Example) -> str:
+        return " [SEP] ".join(" ".join(t.split()) for t in example.fields["tweets"])
+
+    def verbalise(self, gold) -> str:
+        return " ".join(WORDS[v] for v in gold)
+
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        """Gender = the first gender word; binary = the side of the first ideology word;
+        multiclass = the second ideology word, else the first (one word answers both). Binary
+        and multiclass are kept as written even when they disagree: each is scored on its own,
+        and gold is not forced to agree either. A missing field takes FALLBACK's value and
+        makes `parsed` False."""
+        text = re.sub(r"\b(centro|moderate) (sinistra|destra|left|right)\b", r"\1\2",
+                      normalise(completion))
+        genders, sides = _find(text.split(), GENDERS), _find(text.split(), SIDES)
+        gender = genders[0] if genders else FALLBACK[0]
+        if not sides:
+            return Decoded((gender, *FALLBACK[1:]), False)
+        prediction = (gender, SIDE_OF[sides[0]], sides[1] if len(sides) > 1 else sides[0])
+        return Decoded(prediction, bool(genders))
+
+    def show(self, prediction) -> str:
+        return ",".join(prediction)
+
+    def _check(self, prediction) -> tuple:
+        values = tuple(prediction) if isinstance(prediction, (tuple, list)) else ()
+        if len(values) != 3 or any(v not in VALUES[c] for c, v in zip(LABELS, values, strict=True)):
+            raise ValueError(f"{prediction!r} is not a (gender, binary, multiclass) prediction")
+        return values
+
+    def write_submission(self, ids, predictions, reference, path) -> list[Path]:
+        examples = self.read(reference)
+        owner = {e.id: e.extra["author"] for e in examples}
+        authors = list(dict.fromkeys(owner.values()))
+        ids = [str(i) for i in ids]
+        if set(ids) <= set(owner):  # chunk ids: each exactly once
+            predictions = align(ids, predictions, list(owner))
+            owners = list(owner.values())
+        else:  # ExtremITA's: the plain author id, once per chunk
+            if len(ids) != len(predictions):
+                raise ValueError(f"{len(ids)} ids but {len(predictions)} predictions")
+            unknown = [i for i in ids if i not in owner and i not in set(authors)]
+            if unknown:
+                raise ValueError(f"{len(unknown)} ids are neither chunks nor authors of the "
+                                 f"reference (first: {unknown[0]!r})")
+            owners = [owner.get(i, i) for i in ids]
+        votes: dict[str, list] = defaultdict(list)
+        for author, prediction in zip(owners, predictions, strict=True):
+            votes[author].append(self._check(prediction))
+        missing = [a for a in authors if a not in votes]
+        if missing:
+            raise ValueError(f"{len(missing)} authors of the reference have no prediction "
+                             f"(first: {missing[0]!r})")
+        rows = [[a, *(_vote([p[k] for p in votes[a]]) for k in range(3))] for a in authors]
+        target = submission_file(path, f"{TEAM}_results_run1.csv")
+        return [write_table(target, ["label", *LABELS], rows)]
+
+    def read_submission(self, path) -> dict[str, tuple]:
+        found = find_submission(path, "*results*.csv")
+        predicted = {}
+        for row in read_table(found, ["label", *LABELS]):
+            author = row["label"].strip()
+            if author in predicted:
+                raise FormatError(found, row.line, f"author {author!r} predicted twice")
+            predicted[author] = self._gold(row)
+            if predicted[author] is None:
+                raise FormatError(found, row.line, f"no prediction for author {author!r}")
+        return predicted
+
+    def score(self, submission, gold) -> dict[str, float]:
+        rows, truth = self._scan(gold)
+        if rows:
+            authors = {}
+            for example in self.read(gold):
+                authors.setdefault(example.extra["author"], (example.gold, example.source))
+        else:  # a truth file alone
+            authors = {a: (value, row.source) for a, (value, row) in truth.items()}
+        unlabelled = [(a, s) for a, (g, s) in authors.items() if g is None]
+        if unlabelled:
+            raise ValueError(f"{unlabelled[0][1]}: no gold labels for author {unlabelled[0][0]!r}")
+        predicted = self.read_submission(submission)
+        values = align(list(predicted), list(predicted.values()), list(authors), "the gold file(s)")
+        golds = [g for g, _ in authors.values()]
+        scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g in golds], [v[k] for v in values],
+                                                    labels=list(VALUES[c]))
+                  for k, c in enumerate(LABELS)}
+        scores["mean_macro_f1"] = round(sum(scores.values()) / 3, 4)
+        return scores
+
+    def group(self, example: Example) -> str:
+        return example.extra["author"]
+
+    def stratum(self, example: Example) -> str | None:
+        return None if example.gold is None else f"{example.gold[0]}-{example.gold[2]}"
+
+
+POLITICIT = PoliticIT()

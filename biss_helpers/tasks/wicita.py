@@ -1,0 +1,241 @@
+"""WiC-ITA: word in context (FORMATS.md section 13).
+
+Subtask 1 (`wicita_1`): does the target word mean the same in both sentences (1) or not (0)?
+Subtask 2 (`wicita_2`): how close are the two meanings, from 1 (unrelated) to 4 (identical)?
+
+Files: JSON Lines with ASCII escapes, ``binary/{train,dev,test,test_eng}.jsonl`` and
+``ranking/{train,train_agr,train_dis,dev,test,test_eng}.jsonl``; keys ``id, lemma, sentence1,
+sentence2, start1, end1, start2, end2`` plus ``label`` (0/1) or ``score`` (1 to 4 by 0.5); the
+cross-lingual ``*_eng`` files have ``lemma1``/``lemma2``. Offsets are end-exclusive:
+``sentence1[start1:end1]`` is the target. Test files carry no label or score.
+Submission: ``{"id": ..., "label": 0|1}`` lines in ``binary.jsonl`` (``binary_eng.jsonl`` for
+the cross-lingual test), ``{"id": ..., "score": float}`` in ``ranking.jsonl`` / ``ranking_eng.jsonl``.
+Metric: macro-F1 over the two classes (subtask 1), Spearman's rho (subtask 2).
+
+>>> example = Example("fede.noun.1", {"lemma": "fede", "sentence1": "la fede conta",
+...     "sentence2": "in buona fede .", "start1": 3, "end1": 7, "start2": 9, "end2": 13})
+>>> WICITA_1.format_input(example)
+'parola: fede [SEP] frase 1: la [[fede]] conta [SEP] frase 2: in buona [[fede]] .'
+>>> WICITA_1.decode("fede differente", example).prediction, WICITA_2.decode("3,5").prediction
+(0, 3.5)
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .. import metrics
+from .base import Decoded, Example, Task, align, as_paths, find_submission, gold_pairs, submission_file
+from .files import FormatError, read_jsonl, write_jsonl
+from .labels import Verbaliser, clamp, normalise, numbers
+
+OFFSETS = ("start1", "end1", "start2", "end2")
+OPEN, CLOSE = "[[", "]]"  # target markers: never found in the real sentences
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class WicTask(Task):
+    key = ""        # "label" or "score": the gold key and the submission key
+    base = ""       # "binary" or "ranking": the submission file name
+
+    def read(self, paths) -> list[Example]:
+        examples = []
+        for path in as_paths(paths):
+            for row in read_jsonl(path, ["id", "sentence1", "sentence2", *OFFSETS]):
+                examples.append(self._example(row))
+        return examples
+
+    def _example(self, row) -> Example:
+        def fail(problem: str):
+            raise FormatError(row.path, row.line, problem)
+
+        fields = {k: row[k] for k in ("sentence1", "sentence2", *OFFSETS)}
+        if "lemma" in row:
+            fields.update(lemma=row["lemma"], cross=False)
+        elif "lemma1" in row and "lemma2" in row:
+            fields.update(lemma1=row["lemma1"], lemma2=row["lemma2"], cross=True)
+        else:
+            fail("missing key 'lemma' (or 'lemma1' and 'lemma2' in a cross-lingual file)")
+        for n in "12":
+            sentence, start, end = fields[f"sentence{n}"], fields[f"start{n}"], fields[f"end{n}"]
+            if not isinstance(sentence, str) or not sentence.strip():
+                fail(f"sentence{n} is not a non-empty string")
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) \
+                    or not 0 <= start < end <= len(sentence):
+                fail(f"start{n}/end{n} {start!r}..{end!r} are not offsets of a target inside "
+                     f"sentence{n} ({len(sentence)} characters; end is exclusive)")
+        other = "score" if self.key == "label" else "label"
+        if self.key not in row and other in row:
+            fail(f"has {other!r} but no {self.key!r}: a file of the other subtask?")
+        gold = self._value(row, row.get(self.key)) if self.key in row else None
+        return Example(str(row["id"]), fields, gold, row.source)
+
+    def _value(self, row, value):
+        raise NotImplementedError
+
+    def format_input(self, example: Example) -> str:
+        f = example.fields
+        words = f"parole: {f['lemma1']} / {f['lemma2']}" if f.get("cross") else f"parola: {f['lemma']}"
+        marked = []
+        for n in "12":
+            s, a, b = f[f"sentence{n}"], f[f"start{n}"], f[f"end{n}"]
+            marked.append(f"frase {n}: {s[:a]}{OPEN}{s[a:b]}{CLOSE}{s[b:]}")
+        return " [SEP] ".join([words, *marked])
+
+    def group(self, example: Example) -> str:
+        # A pair and its inverse (see `augment`) land in the same split.
+        return "\n".join(sorted((example.fields["sentence1"], example.fields["sentence2"])))
+
+    def stratum(self, example: Example) -> str | None:
+        return None if example.gold is None else str(example.gold)
+
+    def augment(self, examples: list[Example]) -> list[Example]:
+        """The pair with the sentences swapped: the relation is symmetric, so the gold holds."""
+        swapped = []
+        for e in examples:
+            f = dict(e.fields)
+            for a, b in (("sentence1", "sentence2"), ("start1", "start2"), ("end1", "end2"),
+                         ("lemma1", "lemma2")):
+                if a in f:
+                    f[a], f[b] = f[b], f[a]
+            swapped.append(Example(f"{e.id}.swap", f, e.gold, e.source, {"swapped": e.id}))
+        return swapped
+
+    def _name(self, rows: list[Example]) -> str:
+        return f"{self.base}_eng.jsonl" if rows and rows[0].fields.get("cross") else f"{self.base}.jsonl"
+
+    def _kinds(self, paths) -> dict[str, list[Path]]:
+        kinds: dict[str, list[Path]] = {}
+        for path in as_paths(paths):
+            kinds.setdefault(self._name(self.read(path)), []).append(path)
+        return kinds
+
+    def _official(self, prediction):
+        raise NotImplementedError
+
+    def write_submission(self, ids, predictions, reference, path) -> list[Path]:
+        kinds = self._kinds(reference)
+        if len(kinds) > 1 and not (Path(path).is_dir() or not Path(path).suffix):
+            raise ValueError(f"{path}: Italian and cross-lingual references need a folder")
+        every = [e.id for paths in kinds.values() for e in self.read(paths)]
+        by_id = dict(zip(every, align(ids, predictions, every), strict=True))
+        return [write_jsonl(submission_file(path, name),
+                            [{"id": e.id, self.key: self._official(by_id[e.id])} for e in self.read(paths)])
+                for name, paths in kinds.items()]
+
+    def read_submission(self, path) -> dict:
+        path = Path(path)
+        files = [path] if path.is_file() else sorted(path.glob(f"{self.base}*.jsonl"))
+        if not files:
+            raise FileNotFoundError(f"{path}: no {self.base}*.jsonl submission file")
+        predicted = {}
+        for found in files:
+            for row in read_jsonl(found, ["id", self.key]):
+                value = row[self.key]
+                if not _number(value) or (self.key == "label" and value not in (0, 1)):
+                    raise FormatError(found, row.line, f"{self.key} {value!r} is not "
+                                      + ("0 or 1" if self.key == "label" else "a number"))
+                if str(row["id"]) in predicted:  # a dict would silently keep only the last one
+                    raise FormatError(found, row.line, f"id {row['id']!r} appears twice")
+                predicted[str(row["id"])] = self._official(value)
+        return predicted
+
+    def _pairs(self, submission, gold):
+        golds, predicted = [], []
+        for name, paths in self._kinds(gold).items():
+            found = Path(submission)
+            found = found if found.is_file() else find_submission(found, name)
+            g, p = gold_pairs(self, found, paths)
+            golds, predicted = golds + g, predicted + p
+        return golds, predicted
+
+
+class Wic1(WicTask):
+    name, key, base, metric = "wicita_1", "label", "binary", "macro_f1"
+    title = "WiC-ITA subtask 1: same meaning or not"
+    instruction = (f"La parola tra {OPEN} {CLOSE} ha lo stesso significato nelle due frasi? Rispondi "
+                   "\"uguale\" o \"differente\".")
+    official = "binary/train.jsonl, binary/dev.jsonl, binary/test.jsonl, binary/test_eng.jsonl"
+    train_files = ("binary/train.jsonl",)  # as in the organisers' repository: ranking/ has one too
+    # Fallback 1 (same meaning): the majority class of binary/train.jsonl (1,999 of 2,805).
+    verbaliser = Verbaliser({1: "uguale", 0: "differente"},
+                            aliases={"sì": 1, "si": 1, "no": 0, "uguali": 1, "differenti": 0,
+                                     "stesso significato": 1, "significato diverso": 0, "diverso": 0,
+                                     "non uguale": 0, "same": 1, "different": 0}, fallback=1)
+    fallback = verbaliser.fallback
+    sample = {"train": ("wicita/binary/train.jsonl",), "dev": ("wicita/binary/dev.jsonl",),
+              "test": ("wicita/binary/test.jsonl", "wicita/binary/test_eng.jsonl"),
+              "gold": ("wicita/gold_truth/binary/test.jsonl", "wicita/gold_truth/binary/test_eng.jsonl")}
+
+    def _value(self, row, value):
+        if not _number(value) or value not in (0, 1):
+            raise FormatError(row.path, row.line, f"unknown label {value!r}; expected 0 or 1")
+        return int(value)
+
+    def _official(self, prediction) -> int:
+        if prediction not in (0, 1) or isinstance(prediction, bool):
+            raise ValueError(f"a subtask 1 prediction is 0 or 1, not {prediction!r}")
+        return int(prediction)
+
+    def verbalise(self, gold) -> str:
+        return self.verbaliser.word(gold)
+
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        # BISS-2024 answers "<lemma> differente": drop the lemma first, since a lemma such as
+        # "diverso" or "stesso" would otherwise be read as the answer.
+        text = normalise(completion)
+        if example is not None:
+            for lemma in {example.fields.get(k) for k in ("lemma", "lemma1", "lemma2")} - {None}:
+                word = normalise(lemma)
+                if word and text.startswith(word + " "):
+                    text = text[len(word) + 1:]
+                    break
+        return self.verbaliser.decode(text)
+
+    def score(self, submission, gold) -> dict[str, float]:
+        golds, predicted = self._pairs(submission, gold)
+        return {"macro_f1": metrics.macro_f1(golds, predicted, labels=[0, 1]),
+                "accuracy": metrics.accuracy(golds, predicted)}
+
+
+class Wic2(WicTask):
+    name, key, base, metric = "wicita_2", "score", "ranking", "spearman"
+    title = "WiC-ITA subtask 2: graded similarity of meaning (ranking)"
+    instruction = (f"Quanto è simile il significato della parola tra {OPEN} {CLOSE} nelle due frasi? "
+                   "Rispondi con un numero da 1 (del tutto diverso) a 4 (identico).")
+    official = "ranking/train.jsonl, ranking/dev.jsonl, ranking/test.jsonl, ranking/test_eng.jsonl"
+    train_files = ("ranking/train.jsonl",)  # train_agr + train_dis
+    # Fallback 2.5, the middle of the 1-4 scale: an unparsed answer takes the middle rank.
+    fallback = 2.5
+    sample = {"train": ("wicita/ranking/train.jsonl",), "dev": ("wicita/ranking/dev.jsonl",),
+              "test": ("wicita/ranking/test.jsonl", "wicita/ranking/test_eng.jsonl"),
+              "gold": ("wicita/gold_truth/ranking/test.jsonl", "wicita/gold_truth/ranking/test_eng.jsonl")}
+
+    def _value(self, row, value):
+        if not _number(value) or not 1 <= value <= 4:
+            raise FormatError(row.path, row.line, f"score {value!r} is not a number from 1 to 4")
+        return float(value)
+
+    def _official(self, prediction) -> float:
+        if not _number(prediction):
+            raise ValueError(f"a subtask 2 prediction is a number, not {prediction!r}")
+        return float(prediction)
+
+    def verbalise(self, gold) -> str:
+        return f"{float(gold):g}"  # 1, 1.5, ..., 4: exact, so the round trip keeps every rank
+
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        found = numbers(completion)
+        return Decoded(clamp(found[0], 1.0, 4.0), True) if found else Decoded(self.fallback, False)
+
+    def score(self, submission, gold) -> dict[str, float]:
+        golds, predicted = self._pairs(submission, gold)
+        return {"spearman": metrics.spearman(golds, predicted),
+                "pearson": metrics.pearson(golds, predicted)}
+
+
+WICITA_1, WICITA_2 = Wic1(), Wic2()

@@ -1,0 +1,133 @@
+"""HODI subtask A (hodi_a): the synthetic sample (no real file is shared), CSV quoting inside a
+TSV, the scorer's header, malformed files, the decoder."""
+
+import collections
+
+import pytest
+
+from biss_helpers.tasks import hodi
+from biss_helpers.tasks.files import FormatError
+
+T = hodi.HODI_A
+HEAD = "id\ttext\thomotransphobic\n"
+
+
+def round_trip(gold, folder):
+    """read -> encode -> decode(target) -> write_submission -> read_submission -> score."""
+    examples = T.read(gold)
+    decoded = [T.decode(T.encode(e).target, e) for e in examples]
+    assert all(d.parsed for d in decoded)
+    written = T.write_submission([e.id for e in examples], [d.prediction for d in decoded], gold, folder)
+    assert T.read_submission(folder) == {e.id: e.gold for e in examples}
+    return examples, written, T.score(folder, gold)
+
+
+def test_sample_round_trip_is_perfect(tmp_path):
+    examples, [written], scores = round_trip(T.sample_paths("gold"), tmp_path / "run")
+    assert scores == {"macro_f1": 1.0, "accuracy": 1.0}
+    assert written.name == "biss.A.run1"
+    lines = written.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "id\thomotransphobic"  # the scorer reads the columns by name
+    assert lines[1:] == [f"{e.id}\t{e.gold}" for e in examples] + [""]
+
+
+def test_submission_may_be_given_as_a_file_name(tmp_path):
+    examples = T.read(T.sample_paths("test"))
+    [written] = T.write_submission([e.id for e in examples], [1] * 16, T.sample_paths("test"),
+                                   tmp_path / "mine.A.run2")
+    assert written == tmp_path / "mine.A.run2" and set(T.read_submission(written).values()) == {1}
+    assert T.read_submission(tmp_path) == T.read_submission(written)  # the one *.A.run* of the folder
+
+
+def test_sample_is_balanced_and_has_the_format_pitfalls():
+    sizes = {split: len(T.read(T.sample_paths(split))) for split in ("train", "dev", "test", "gold")}
+    assert sizes == {"train": 48, "dev": 16, "test": 16, "gold": 16}
+    train = T.read(T.sample_paths("train"))
+    assert collections.Counter(e.gold for e in train) == {0: 24, 1: 24}
+    blind = T.sample_paths("test")[0]
+    assert blind.suffix == ".csv" and blind.read_text(encoding="utf-8").startswith("id\ttext\n")
+    raw = T.sample_paths("train")[0].read_text(encoding="utf-8")
+    assert raw.startswith("id\ttext\thomotransphobic\n") and "\r" not in raw
+    # quoted texts: the wrapper quotes go, the doubled inner quotes become single
+    quoted = [line for line in raw.splitlines() if '""' in line]
+    assert len(quoted) >= 5
+    texts = {e.id: e.fields["text"] for e in train}
+    for line in quoted:
+        key, rest = line.split("\t", 1)
+        text = rest.rsplit("\t", 1)[0]
+        assert text.startswith('"') and texts[key] == text[1:-1].replace('""', '"')
+    gold_raw = T.sample_paths("gold")[0].read_text(encoding="utf-8")
+    assert '""' in gold_raw and all(isinstance(e.id, str) for e in train)
+
+
+def test_quote_inside_an_unquoted_text_is_kept(tmp_path):
+    path = tmp_path / "t.tsv"
+    # no final newline either
+    path.write_text(HEAD + '7\til mio "amico" è qui\t0\n8\t"a\tb ""c"""\t1', encoding="utf-8")
+    assert [(e.id, e.fields["text"], e.gold) for e in T.read(path)] == [
+        ("7", 'il mio "amico" è qui', 0), ("8", 'a\tb "c"', 1)]
+
+
+def test_headerless_submission_names_the_scorer(tmp_path):
+    path = tmp_path / "biss.A.run1"
+    path.write_text("5001\t1\n5002\t0\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"A.run1, line 1: no header line .* the official scorer needs it"):
+        T.read_submission(path)
+
+
+def test_bad_submissions_are_refused(tmp_path):
+    path = tmp_path / "biss.A.run1"
+    path.write_text("id\thomotransphobic\n1\t1\n1\t0\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="line 3: id '1' appears twice"):
+        T.read_submission(path)
+    path.write_text("id\thomotransphobic\n1\tsì\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="line 2: unknown homotransphobic 'sì'"):
+        T.read_submission(path)
+    (tmp_path / "biss.A.run2").write_text("id\thomotransphobic\n1\t1\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="found 2"):
+        T.read_submission(tmp_path)
+
+
+def test_missing_and_unknown_ids_are_refused(tmp_path):
+    gold = T.read(T.sample_paths("gold"))
+    ids = [e.id for e in gold]
+    with pytest.raises(ValueError, match="1 of 16 ids of the reference have no prediction"):
+        T.write_submission(ids[1:], [0] * 15, T.sample_paths("gold"), tmp_path)
+    with pytest.raises(ValueError, match="1 predicted ids are not in the reference"):
+        T.write_submission(ids + ["1"], [0] * 17, T.sample_paths("gold"), tmp_path)
+
+
+
+@pytest.mark.parametrize("text, message", [
+    ("id\ttesto\thomotransphobic\n1\tciao\t0\n", "line 1: missing column(s) 'text'"),
+    (HEAD + '1\tciao\t0\n2\t"due\nrighe"\t2\n', "line 3: unknown homotransphobic '2'"),
+    (HEAD + "1\tciao\t0\n2\tciao\n", "line 3: expected 3 fields"),
+    ("id,text,homotransphobic\n1,ciao,0\n", "commas: wrong delimiter?"),
+    (HEAD + '1\tciao\t0\n2\t"aperto\t1\n', "line 3: not valid CSV"),
+    (HEAD + "1\t \t0\n", "line 2: empty 'text'"),
+])
+def test_malformed_files_name_file_and_line(tmp_path, text, message):
+    path = tmp_path / "HODI_2023_train_subtaskA.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormatError) as error:
+        T.read(path)
+    assert str(error.value).startswith(f"{path}, line ") and message in str(error.value)
+
+
+@pytest.mark.parametrize("text, label", [
+    ("omotransfobico", 1), ("non_omotransfobico", 0),       # ExtremITA
+    ("sì", 1), ("no", 0), ("Sì.", 1), ("No!", 0),          # BISS-2024 binary answers
+    ("OMOTRANSFOBICO", 1), ("Non omotransfobico.", 0), ("non è omotransfobico", 0),
+    ("Risposta: non_omotransfobico", 0), ("il tweet è omotransfobico", 1),
+    ("omotransfobio", 1), ("non_omotrasfobico", 0), ("omofobo", 1), ("non omofobo", 0),
+])
+def test_decode_is_tolerant(text, label):
+    d = T.decode(text)
+    assert (d.prediction, d.parsed) == (label, True)
+
+
+@pytest.mark.parametrize("garbage", ["", "   ", "boh", "#@!?", "\x00\t\n", "7"])
+def test_garbage_decodes_to_the_fallback(garbage):
+    d = T.decode(garbage)
+    assert (d.prediction, d.parsed) == (0, False)
+
