@@ -229,3 +229,21 @@ def load_samples(task_names: Sequence[str] | None = None, split: str = "train") 
             raise FileNotFoundError(f"task {name!r} has no synthetic {split!r} sample (expected {expected})")
         found[name] = task.read(paths)
     return found
+
+
+def load_official(task_names: Sequence[str] | None, folder: str | Path) -> dict[str, list[Example]]:
+    """Task name -> the examples of its official training files found anywhere under `folder`
+    (`task.train_files`, e.g. downloaded by `download.fetch` or uploaded); a task whose files are
+    not there uses its synthetic sample (train and dev parts), and says so."""
+    found = {}
+    for name in TASKS if task_names is None else task_names:
+        task = get_task(name)
+        paths = [p for f in task.train_files for p in sorted(Path(folder).rglob(Path(f).name))
+                 if p.as_posix().endswith(f)]
+        if paths:
+            found[name] = task.read(paths)
+            print(f"{name}: {len(found[name])} examples from {', '.join(p.name for p in paths)}")
+        else:
+            found[name] = task.read(task.sample_paths("train")) + task.read(task.sample_paths("dev"))
+            print(f"{name}: no {' / '.join(task.train_files)} under {folder}: the synthetic sample")
+    return found

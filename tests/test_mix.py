@@ -243,3 +243,17 @@ def test_load_samples_reads_registered_samples_and_names_a_missing_one(monkeypat
 def test_default_settings_are_the_workshop_ones():
     settings = mix.MixSettings()
     assert (settings.per_task, settings.dev_fraction, settings.seed, settings.tasks) == (100, 0.1, 42, None)
+
+
+def test_load_official_reads_found_files_and_falls_back_to_the_sample(tmp_path, capsys):
+    task = tasks.get_task("haspeede")
+    (tmp_path / "uploads" / "hs").mkdir(parents=True)
+    official = tmp_path / "uploads" / "hs" / "training_textual.csv"
+    official.write_bytes(task.sample_paths("gold")[0].read_bytes())
+    found = mix.load_official(["haspeede", "acti_a"], tmp_path / "uploads")
+    assert [e.id for e in found["haspeede"]] == [e.id for e in task.read(official)]
+    acti = tasks.get_task("acti_a")
+    assert len(found["acti_a"]) == len(acti.read(acti.sample_paths("train")) + acti.read(acti.sample_paths("dev")))
+    out = capsys.readouterr().out
+    assert "haspeede: 16 examples from training_textual.csv" in out.replace(str(len(found["haspeede"])), "16")
+    assert "acti_a: no subtaskA_train.csv under" in out

@@ -9,8 +9,9 @@ from .conftest import ROOT
 
 
 def tracked_files():
-    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
-    files = out.stdout.split() if out.returncode == 0 else []
+    # -z: official file names may hold spaces (EmotivITA's "Development set.csv")
+    out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True)
+    files = [f for f in out.stdout.split("\0") if f] if out.returncode == 0 else []
     return [f for f in files if not f.endswith("__init__.py") and "/data/" not in f]
 
 
@@ -18,7 +19,7 @@ def test_readme_maps_every_file():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [f for f in tracked_files() if f"`{f}`" not in readme]
     assert not missing, f"README's file map lacks: {missing}"
-    assert "`biss_helpers/data/topics_it/`" in readme
+    assert "`biss_helpers/data/topics_it/`" in readme and "`biss_helpers/data/evalita/`" in readme
 
 
 def test_readme_has_the_two_commands_and_a_badge_per_notebook():

@@ -157,3 +157,50 @@ def test_fallback_is_what_garbage_decodes_to(name):
     for garbage in ("", "   ", "#@!", "zzzz qqqq"):
         decoded = task.decode(garbage, example)
         assert not decoded.parsed and decoded.prediction == task.fallback, (garbage, decoded)
+
+
+# Every real labelled file in ../shared/evalita/real/ (FORMATS.md), with its official row count.
+REAL_GOLD = [
+    ("acti_a", ["acti/acti-subtask-a/subtaskA_train.csv"], 1842),
+    ("acti_b", ["acti/acti-subtask-b/subtaskB_train.csv"], 810),
+    ("discotex_1", ["discotex/train/discotex_1_ted_train_set_release.tsv"], 8000),
+    ("discotex_1", ["discotex/test/gold/discotex_1_ted_test_set_release.tsv"], 800),
+    ("discotex_1", ["discotex/test/gold/discotex_1_wiki_test_set_release.tsv"], 800),
+    ("discotex_2", ["discotex/train/discotex_2_train_clean_release.tsv"], 864),
+    ("discotex_2", ["discotex/test/gold/discotex_2_test_set_release.tsv"], 200),
+    ("emit_a", ["emit/emit_train_A.csv"], 5966),
+    ("emit_a", ["emit/emit_test.csv"], 1000),
+    ("emit_a", ["emit/emit_test_ood.csv"], 1000),
+    ("emit_a", ["emit/emit_sample.csv"], 100),
+    ("emit_b", ["emit/emit_train_B.csv"], 5966),
+    ("emit_b", ["emit/emit_test.csv"], 1000),
+    ("emit_b", ["emit/emit_test_ood.csv"], 1000),
+    ("haspeede", ["haspeede/development/training_textual.csv"], 5600),
+    ("haspeede", ["haspeede/gold/test_textual_gold.csv"], 4400),
+    ("wicita_1", ["wicita/binary/train.jsonl"], 2805),
+    ("wicita_1", ["wicita/binary/dev.jsonl"], 500),
+    ("wicita_1", ["wicita/gold_truth/binary/test.jsonl"], 500),
+    ("wicita_1", ["wicita/gold_truth/binary/test_eng.jsonl"], 500),
+    ("wicita_2", ["wicita/ranking/train.jsonl"], 3820),
+    ("wicita_2", ["wicita/ranking/train_dis.jsonl"], 1015),
+    ("wicita_2", ["wicita/ranking/dev.jsonl"], 500),
+    ("wicita_2", ["wicita/gold_truth/ranking/test.jsonl"], 500),
+    ("wicita_2", ["wicita/gold_truth/ranking/test_eng.jsonl"], 500),
+]
+
+
+@pytest.mark.parametrize("name, files, count", REAL_GOLD, ids=lambda v: v if isinstance(v, str) else None)
+def test_round_trip_through_the_cli_on_real_files(name, files, count, shared_dir, tmp_path, capsys):
+    """encode the official gold file, use the targets as completions, decode against the same
+    file, evaluate: a perfect score, with the official number of rows."""
+    task = tasks.get_task(name)
+    gold = [str(shared_dir / "evalita" / "real" / f) for f in files]
+    encoded = tmp_path / "gold.tsv"
+    assert run(["encode", "--task", name, "--input", *gold, "--output", str(encoded)], capsys) == {
+        "task": name, "rows": count}
+    out = run(["decode", "--task", name, "--predictions", str(encoded), "--reference", *gold,
+               "--output", str(tmp_path / "submission")], capsys)
+    assert out == {"task": name, "rows": count, "unparsed": 0}
+    scores = run(["evaluate", "--task", name, "--submission", str(tmp_path / "submission"),
+                  "--gold", *gold], capsys)
+    assert perfect(task, scores), scores

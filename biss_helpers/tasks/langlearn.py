@@ -106,6 +106,7 @@ class LangLearn(LabelTask):
     instruction = ("Questi due testi sono stati scritti dallo stesso studente. Se il testo 1 è stato "
                    "scritto prima del testo 2 rispondi \"corretto\", altrimenti \"incorretto\".")
     official = "Training_CItA.tsv + Essays_CItA.xml, Train_COWS-L2H.tsv + Essays_COWS-L2H.xml, Test_*"
+    train_files = ("Training_CItA.tsv", "Essays_CItA.xml", "Train_COWS-L2H.tsv", "Essays_COWS-L2H.xml")
     # Fallback 0 (in order): no label is likelier, since test pairs are shuffled at random.
     verbaliser = Verbaliser({0: "corretto", 1: "incorretto"},
                             aliases={"sì": 0, "si": 0, "no": 1, "in ordine": 0, "ordine corretto": 0,

@@ -90,6 +90,7 @@ class PoliticIT(Task):
     metric = "mean_macro_f1"
     fallback = FALLBACK
     official = "development.csv (tweets), development_test.csv (truth, one row per author)"
+    train_files = ("politicIT_phase_2_train_public.csv",)  # the phase-2 training file ExtremITA read
     sample = {"train": ("politicit/development.csv",), "dev": ("politicit/dev.csv",),
               "test": ("politicit/test.csv",),
               "gold": ("politicit/test.csv", "politicit/test_truth.csv")}
