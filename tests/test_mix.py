@@ -253,7 +253,8 @@ def test_load_official_reads_found_files_and_falls_back_to_the_sample(tmp_path, 
     found = mix.load_official(["haspeede", "acti_a"], tmp_path / "uploads")
     assert [e.id for e in found["haspeede"]] == [e.id for e in task.read(official)]
     acti = tasks.get_task("acti_a")
-    assert len(found["acti_a"]) == len(acti.read(acti.sample_paths("train")) + acti.read(acti.sample_paths("dev")))
+    sample = acti.read(acti.sample_paths("train")) + acti.read(acti.sample_paths("dev"))
+    assert [e.id for e in found["acti_a"]] == [e.id for e in sample]
     out = capsys.readouterr().out
-    assert "haspeede: 16 examples from training_textual.csv" in out.replace(str(len(found["haspeede"])), "16")
+    assert f"haspeede: {len(found['haspeede'])} examples from training_textual.csv" in out
     assert "acti_a: no subtaskA_train.csv under" in out
