@@ -8,19 +8,15 @@ import pytest
 from biss_helpers.tasks import haspeede
 from biss_helpers.tasks.files import FormatError
 
+from . import common
+
 T = haspeede.HASPEEDE
 OFFICIAL = ["biss_taskA_textual_run_1.csv", "biss_taskB_XPoliticalHate_run_1.csv",
             "biss_taskB_XReligiousHate_run_1.csv"]
 
 
 def round_trip(gold, folder):
-    """read -> encode -> decode(target) -> write_submission -> read_submission -> score."""
-    examples = T.read(gold)
-    decoded = [T.decode(T.encode(e).target, e) for e in examples]
-    assert all(d.parsed for d in decoded)
-    written = T.write_submission([e.id for e in examples], [d.prediction for d in decoded], gold, folder)
-    assert T.read_submission(folder) == {e.id: e.gold for e in examples}
-    return examples, written, T.score(folder, gold)
+    return common.round_trip(T, gold, folder)
 
 
 def ids_of(path):

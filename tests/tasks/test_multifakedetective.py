@@ -8,18 +8,14 @@ import pytest
 from biss_helpers.tasks import multifakedetective as mfd
 from biss_helpers.tasks.files import FormatError
 
+from . import common
+
 TASK = mfd.MULTIFAKEDETECTIVE
 HEADER = "Type\tID\tDate\tText\tMedia\tLabel\n"
 
 
 def round_trip(gold, folder):
-    """read -> encode -> decode(target) -> write_submission -> read_submission -> score."""
-    examples = TASK.read(gold)
-    decoded = [TASK.decode(TASK.encode(e).target, e) for e in examples]
-    assert all(d.parsed for d in decoded)
-    written = TASK.write_submission([e.id for e in examples], [d.prediction for d in decoded], gold, folder)
-    assert TASK.read_submission(folder) == {e.id: e.gold for e in examples}
-    return examples, written, TASK.score(folder, gold)
+    return common.round_trip(TASK, gold, folder)
 
 
 def test_sample_round_trip_is_perfect(tmp_path):

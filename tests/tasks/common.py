@@ -1,0 +1,13 @@
+"""What the per-task tests share."""
+
+
+def round_trip(task, gold, folder):
+    """read -> encode -> decode(target) -> write_submission -> read_submission -> score, asserting
+    that every target parses and the submission reads back as the gold. Returns
+    (examples, written files, scores)."""
+    examples = task.read(gold)
+    decoded = [task.decode(task.encode(e).target, e) for e in examples]
+    assert all(d.parsed for d in decoded)
+    written = task.write_submission([e.id for e in examples], [d.prediction for d in decoded], gold, folder)
+    assert task.read_submission(folder) == {e.id: e.gold for e in examples}
+    return examples, written, task.score(folder, gold)
