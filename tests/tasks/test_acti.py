@@ -7,17 +7,9 @@ import pytest
 from biss_helpers.tasks import acti
 from biss_helpers.tasks.files import FormatError
 
+from .common import round_trip
+
 A, B = acti.ACTI_A, acti.ACTI_B
-
-
-def round_trip(task, gold, folder):
-    """read -> encode -> decode(target) -> write_submission -> read_submission -> score."""
-    examples = task.read(gold)
-    decoded = [task.decode(task.encode(e).target, e) for e in examples]
-    assert all(d.parsed for d in decoded)
-    written = task.write_submission([e.id for e in examples], [d.prediction for d in decoded], gold, folder)
-    assert task.read_submission(folder) == {e.id: e.gold for e in examples}
-    return examples, written, task.score(folder, gold)
 
 
 @pytest.mark.parametrize("task", [A, B])
