@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import TEAM, Example, align, as_paths, find_submission, submission_file
+from .base import TEAM, Example, as_paths, find_submission, submission_file
 from .classify import LabelTask
 from .files import FormatError, read_table, write_table
 from .labels import Verbaliser
@@ -61,8 +61,7 @@ class ActiTask(LabelTask):
 
     def write_submission(self, ids: Sequence[str], predictions: Sequence[Any], reference,
                          path) -> list[Path]:
-        rows = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in rows])
+        rows, ordered = self.in_reference_order(ids, predictions, reference)
         target = submission_file(path, f"{TEAM}_subtask{self.subtask}.csv")
         lines = [[e.id, int(p)] for e, p in zip(rows, ordered, strict=True)]
         return [write_table(target, ["Id", "Expected"], lines)]

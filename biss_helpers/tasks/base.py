@@ -122,6 +122,12 @@ class Task:
         task with one submission file, a file name. Returns the files written."""
         raise NotImplementedError
 
+    def in_reference_order(self, ids: Sequence[str], predictions: Sequence[Any],
+                           reference) -> tuple[list[Example], list[Any]]:
+        """The reference file's examples and the predictions in their order (see `align`)."""
+        examples = self.read(reference)
+        return examples, align(ids, predictions, [e.id for e in examples])
+
     def read_submission(self, path: str | Path) -> dict[str, Any]:
         """id -> prediction from an official submission (a file, or a folder of them)."""
         raise NotImplementedError

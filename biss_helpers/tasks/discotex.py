@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, align, as_paths, flatten, gold_pairs, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, flatten, gold_pairs, submission_file
 from .classify import LabelTask
 from .files import FormatError, Row, parse_float, parse_label, read_table, write_table
 from .labels import Verbaliser, clamp, numbers
@@ -74,8 +74,7 @@ class DiscotexTask(Task):
         raise NotImplementedError
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        rows = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in rows])
+        rows, ordered = self.in_reference_order(ids, predictions, reference)
         files: dict[str, list] = {}
         for example, value in zip(rows, ordered, strict=True):
             files.setdefault(self.submission_name(example), []).append([example.id, self.show_value(value)])

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, align, as_paths, find_submission, gold_pairs, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, gold_pairs, submission_file
 from .files import FormatError, parse_float, read_table, write_table
 from .labels import clamp, numbers
 
@@ -106,8 +106,7 @@ class Emotivita(Task):
         return "low" if example.gold[0] < 2.5 else "mid" if example.gold[0] < 3.5 else "high"
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        rows = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in rows])
+        rows, ordered = self.in_reference_order(ids, predictions, reference)
         lines = []
         for example, value in zip(rows, ordered, strict=True):
             if len(value) != 3 or not all(math.isfinite(float(v)) for v in value):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, align, as_paths, find_submission, gold_pairs, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, gold_pairs, submission_file
 from .classify import LabelTask
 from .files import FormatError, parse_float, read_table
 from .labels import Verbaliser, clamp, normalise, numbers
@@ -111,8 +111,7 @@ class GeoLingItTask(Task):
         raise NotImplementedError
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        rows = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in rows])
+        rows, ordered = self.in_reference_order(ids, predictions, reference)
         target = submission_file(path, f"{TEAM}.standard.{self.subtask}.1.tsv")
         lines = [[e.id, e.fields["text"], *self._value(p)] for e, p in zip(rows, ordered, strict=True)]
         return [_write_tsv(target, ["id", "text", *self.gold_columns], lines)]

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import TEAM, Example, Task, align, as_paths, find_submission, submission_file
+from .base import TEAM, Example, Task, as_paths, find_submission, submission_file
 from .classify import LabelTask
 from .files import FormatError, Row, parse_label, read_table, write_table
 from .labels import Verbaliser
@@ -59,8 +59,7 @@ class HodiTask(Task):
 
     def write_submission(self, ids: Sequence[str], predictions: Sequence[Any], reference,
                          path) -> list[Path]:
-        rows = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in rows])
+        rows, ordered = self.in_reference_order(ids, predictions, reference)
         target = submission_file(path, f"{TEAM}.{self.subtask}.run1")
         return [write_table(target, ["id", self.label_column],
                             [[e.id, self.cell(p)] for e, p in zip(rows, ordered, strict=True)],

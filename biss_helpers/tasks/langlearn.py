@@ -32,7 +32,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .base import Example, align, as_paths
+from .base import Example, as_paths
 from .classify import LabelTask
 from .files import FormatError, read_table, write_table
 from .labels import Verbaliser
@@ -175,8 +175,7 @@ class LangLearn(LabelTask):
         return None if example.gold is None else f"{example.extra['dataset']}-{example.gold}"
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        examples = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in examples])
+        examples, ordered = self.in_reference_order(ids, predictions, reference)
         tables: dict[str, list] = defaultdict(list)
         for example, value in zip(examples, ordered, strict=True):
             if value not in (0, 1):

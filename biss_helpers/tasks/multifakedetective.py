@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .base import TEAM, Decoded, Example, align, as_paths, find_submission, submission_file
+from .base import TEAM, Decoded, Example, as_paths, find_submission, submission_file
 from .classify import LabelTask
 from .files import FormatError, read_table, write_table
 from .labels import Verbaliser
@@ -122,8 +122,7 @@ class MultiFakeDetective(LabelTask):
         return example.extra.get("ID", example.id)  # all rows of one ID in the same split
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        rows = self.read(reference)
-        ordered = align(ids, predictions, [e.id for e in rows])
+        rows, ordered = self.in_reference_order(ids, predictions, reference)
         target = submission_file(path, f"{TEAM}.predictions.tsv")
         lines = [[e.extra["ID"], int(p)] for e, p in zip(rows, ordered, strict=True)]
         return [write_table(target, None, lines, delimiter="\t")]
