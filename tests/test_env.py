@@ -66,7 +66,9 @@ def test_setup_seeds_and_reports(capsys):
 def test_importing_the_package_is_light():
     code = ("import sys, biss_helpers, biss_helpers.env, biss_helpers.zoo, biss_helpers.bert, "
             "biss_helpers.sentences, biss_helpers.plots, biss_helpers.tiny, biss_helpers.cli, "
-            "biss_helpers.notebooks; "
-            "heavy = [m for m in ('torch', 'transformers', 'sklearn', 'matplotlib') if m in sys.modules]; "
+            "biss_helpers.notebooks, biss_helpers.tasks, biss_helpers.fourcol, biss_helpers.mix, "
+            "biss_helpers.lengths, biss_helpers.prompts, biss_helpers.metrics, biss_helpers.download; "
+            "heavy = [m for m in ('torch', 'transformers', 'sklearn', 'scipy', 'matplotlib') "
+            "if m in sys.modules]; "
             "print(heavy); assert not heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
