@@ -76,9 +76,20 @@ def decode(task_name: str, predictions: str, reference: list[str] | None, output
         raise ValueError(f"{predictions}: no row of task {task.name}")
     # Only tasks whose answers point into the input (tokens, offsets) need the examples here;
     # the others read the reference in `write_submission` alone (it may hold ids only).
-    examples = {e.id: e for e in task.read(reference)} if reference and task.needs_example else {}
+    if task.needs_example and not reference:
+        raise ValueError(f"{task.name} answers are placed in their input: give --reference (the "
+                         f"official test or gold file)")
+    examples = {e.id: e for e in task.read(reference)} if task.needs_example else {}
+    unknown = [row.id for row in mine if task.needs_example and row.id not in examples]
+    if unknown:
+        raise ValueError(f"{predictions}: {len(unknown)} ids are not in the reference "
+                         f"(first: {unknown[0]!r})")
     decoded = [task.decode(row.target, examples.get(row.id)) for row in mine]
     unparsed = sum(not d.parsed for d in decoded)
+    unplaced = [piece for d in decoded for piece in d.unplaced]
+    if unplaced:  # answers that quote text the input does not hold: left out, but never silently
+        print(f"{task.name}: {len(unplaced)} answer parts are not in their input and were left out "
+              f"(first: {unplaced[0]!r})")
     ids, values = [row.id for row in mine], [d.prediction for d in decoded]
     if reference:
         written = task.write_submission(ids, values, reference, output)

@@ -88,3 +88,40 @@ def mean_haversine_km(gold: Sequence[tuple[float, float]], predicted: Sequence[t
     """GeoLingIt subtask B: the mean distance in km (lower is better)."""
     _check(gold, predicted)
     return round(sum(haversine_km(g, p) for g, p in zip(gold, predicted, strict=True)) / len(gold), 4)
+
+
+def token_scores(gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> dict:
+    """Token-level precision, recall and F1 over `labels`, as sklearn's classification_report
+    computes them (NERMuD's official scorer): micro, macro and F1 per label. Other values ("O")
+    are never a class, only a miss or a false alarm of one.
+
+    >>> token_scores(["PER", "PER", "O", "LOC"], ["PER", "O", "O", "ORG"], ["PER", "LOC", "ORG"])["micro_f1"]
+    0.4
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    _check(gold, predicted)
+    scores = {}
+    for average in ("macro", "micro"):
+        p, r, f, _ = precision_recall_fscore_support(gold, predicted, labels=list(labels),
+                                                     average=average, zero_division=0)
+        scores |= {f"{average}_f1": f, f"{average}_precision": p, f"{average}_recall": r}
+    each = precision_recall_fscore_support(gold, predicted, labels=list(labels), average=None,
+                                           zero_division=0)[2]
+    scores |= {f"f1_{label}": f for label, f in zip(labels, each, strict=True)}
+    return {key: round(float(value), 4) for key, value in scores.items()}
+
+
+def set_scores(gold: set, predicted: set, prefix: str = "") -> dict:
+    """Precision, recall and F1 of predicted items (entities, relations: hashable tuples) against
+    gold ones, exact matches only; all 1.0 when both sets are empty (nothing to find, nothing found).
+
+    >>> set_scores({(1, 4), (7, 9)}, {(1, 4), (7, 8)}, prefix="entity_")
+    {'entity_precision': 0.5, 'entity_recall': 0.5, 'entity_f1': 0.5}
+    """
+    hits = len(gold & predicted)
+    precision = hits / len(predicted) if predicted else float(not gold)
+    recall = hits / len(gold) if gold else float(not predicted)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {f"{prefix}precision": round(precision, 4), f"{prefix}recall": round(recall, 4),
+            f"{prefix}f1": round(f1, 4)}

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from biss_helpers import cli, fourcol, tasks
 
-# The task keys of the public BISS-2024 tutorial files (issue 3's scope).
-TUTORIAL_KEYS = ("acti_a acti_b discotex_1 discotex_2 emit_a emit_b emotivita geolingit_a geolingit_b "
-                 "haspeede hodi_a langlearn multifakedetective politicit wicita_1 wicita_2").split()
+# The task keys of the public BISS-2024 tutorial files, and CLinkaRT (ExtremITA's 13th task).
+TUTORIAL_KEYS = ("acti_a acti_b clinkart discotex_1 discotex_2 emit_a emit_b emotivita geolingit_a "
+                 "geolingit_b haspeede hodi_a hodi_b langlearn multifakedetective nermud politicit "
+                 "wicita_1 wicita_2").split()
 TASKS = sorted(tasks.TASKS)
 
 
@@ -156,7 +157,8 @@ def test_fallback_is_what_garbage_decodes_to(name):
     example = task.read(task.sample_paths("gold"))[0]
     for garbage in ("", "   ", "#@!", "zzzz qqqq"):
         decoded = task.decode(garbage, example)
-        assert not decoded.parsed and decoded.prediction == task.fallback, (garbage, decoded)
+        assert not decoded.parsed and decoded.prediction == task.fallback_for(example), (garbage, decoded)
+    assert task.fallback_for(example) == task.fallback or task.needs_example
 
 
 # Every real labelled file in ../shared/evalita/real/ (FORMATS.md), with its official row count.
@@ -186,6 +188,10 @@ REAL_GOLD = [
     ("wicita_2", ["wicita/ranking/dev.jsonl"], 500),
     ("wicita_2", ["wicita/gold_truth/ranking/test.jsonl"], 500),
     ("wicita_2", ["wicita/gold_truth/ranking/test_eng.jsonl"], 500),
+    *[("nermud", [f"nermud/{domain}_{split}.tsv"], count) for domain, split, count in (
+        ("WN", "train", 10912), ("WN", "dev", 2594), ("WN", "test", 2088),
+        ("FIC", "train", 11423), ("FIC", "dev", 1051), ("FIC", "test", 1517),
+        ("ADG", "train", 5147), ("ADG", "dev", 1122), ("ADG", "test", 521))],
 ]
 
 

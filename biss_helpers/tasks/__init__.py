@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from . import (
     acti,
+    clinkart,
     discotex,
     emit,
     emotivita,
@@ -24,6 +25,7 @@ from . import (
     hodi,
     langlearn,
     multifakedetective,
+    nermud,
     politicit,
     wicita,
 )
@@ -33,6 +35,7 @@ from .base import Decoded, Encoded, Example, Task
 TASKS: dict[str, Task] = {
     "acti_a": acti.ACTI_A,
     "acti_b": acti.ACTI_B,
+    "clinkart": clinkart.CLINKART,
     "discotex_1": discotex.DISCOTEX_1,
     "discotex_2": discotex.DISCOTEX_2,
     "emit_a": emit.EMIT_A,
@@ -42,8 +45,10 @@ TASKS: dict[str, Task] = {
     "geolingit_b": geolingit.GEOLINGIT_B,
     "haspeede": haspeede.HASPEEDE,
     "hodi_a": hodi.HODI_A,
+    "hodi_b": hodi.HODI_B,
     "langlearn": langlearn.LANGLEARN,
     "multifakedetective": multifakedetective.MULTIFAKEDETECTIVE,
+    "nermud": nermud.NERMUD,
     "politicit": politicit.POLITICIT,
     "wicita_1": wicita.WICITA_1,
     "wicita_2": wicita.WICITA_2,

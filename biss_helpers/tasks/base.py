@@ -55,6 +55,13 @@ class Encoded:
 class Decoded:
     prediction: Any
     parsed: bool  # False: the completion did not parse and `prediction` is the task's fallback
+    # Structured tasks: the parts of a parsed answer that are not in the input (invented or
+    # mangled by the model), left out of `prediction` and named here so that they can be counted.
+    unplaced: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:  # `unplaced` only where there is some: most tasks never have any
+        extra = f", unplaced={self.unplaced!r}" if self.unplaced else ""
+        return f"Decoded(prediction={self.prediction!r}, parsed={self.parsed!r}{extra})"
 
 
 def flatten(text: str) -> str:
@@ -100,8 +107,13 @@ class Task:
         """The target text for an official gold value: words the decoder maps back exactly."""
         raise NotImplementedError
 
+    def target(self, example: Example) -> str:
+        """The target text of a labelled example: `verbalise` of its gold. Structured tasks, whose
+        answers quote the input, override this (the words alone do not say where they are)."""
+        return self.verbalise(example.gold)
+
     def encode(self, example: Example) -> Encoded:
-        target = "" if example.gold is None else self.verbalise(example.gold)
+        target = "" if example.gold is None else self.target(example)
         return Encoded(self.instruction, flatten(self.format_input(example)), target)
 
     # --- decoding ------------------------------------------------------------------------
@@ -109,6 +121,10 @@ class Task:
         """Map a model completion to an official prediction. Never raises: text that does not
         parse gives ``Decoded(self.fallback, parsed=False)``."""
         raise NotImplementedError
+
+    def fallback_for(self, example: Example | None) -> Any:
+        """The fallback prediction for `example` (structured tasks: one that fits its input)."""
+        return self.fallback
 
     def show(self, prediction: Any) -> str:
         """A prediction as one flat string (the two-column ``id<TAB>prediction`` file)."""

@@ -1,33 +1,49 @@
 """HODI: homotransphobia in Italian tweets (FORMATS.md section 8).
 
 Subtask A (`hodi_a`): is a tweet homotransphobic (1) or not (0)?
-Subtask B (rationales as lists of character positions) belongs in this file too, as a second
-`HodiTask` subclass: the files share the layout below, only the label column changes.
+Subtask B (`hodi_b`): which characters carry the hate: a list of 0-based positions in the text,
+``[]`` for a post that is not homotransphobic.
 
-Files: tab-separated, header ``id<TAB>text<TAB>homotransphobic``, LF: train
-``HODI_2023_train_subtaskA.tsv``, blind test ``HODI_2023_test_subtaskA.csv`` (tab-separated despite
-its name; no label column), gold ``HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv``. A text holding
-a ``"`` is CSV-quoted (wrapped in quotes, inner quotes doubled), so the files are read as CSV with
-tabs, never split on tabs. Ids are strings.
-Submission: ``TEAM.A.run1``, tab-separated ``id<TAB>homotransphobic`` (0/1) WITH a header line: the
-guidelines say no header, but the official scorer (compute_metrics.py) reads the columns by name.
-Metric: macro-F1.
+Files: tab-separated, header ``id<TAB>text<TAB>homotransphobic`` (B: ``rationales``), LF: train
+``HODI_2023_train_subtask{A,B}.tsv``, blind test ``HODI_2023_test_subtask{A,B}.csv`` (tab-separated
+despite the name; no label column), gold ``HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv``. A text
+holding a ``"`` is CSV-quoted (wrapped in quotes, inner quotes doubled), so the files are read as
+CSV with tabs, never split on tabs. Ids are strings. The text is kept exactly: B's positions index it.
+Submission: ``TEAM.A.run1`` / ``TEAM.B.run1``, tab-separated ``id<TAB>homotransphobic`` (0/1) or
+``id<TAB>rationales`` (``[11,12,13]``), WITH a header line: the guidelines say no header, but the
+official scorer (compute_metrics.py) reads the columns by name.
+Metrics: A macro-F1; B the F1 of predicted against gold positions per post, averaged over posts
+(1 where both are empty).
+
+B's target is the hateful spans' text joined by ``[gap]``, or ``nessuna``; decoding finds each span
+in the post, in order, so a repeated word is resolved to the right occurrence (`spans`).
 
 >>> [HODI_A.verbalise(1), HODI_A.decode("Non omotransfobico.").prediction]
 ['omotransfobico', 0]
+>>> post = Example("9", {"text": "Froci, siete froci e malati"}, [13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26])
+>>> HODI_B.encode(post).target
+'froci [gap] malati'
+>>> HODI_B.decode("froci [gap] MALATI [gap] cattivi", post)
+Decoded(prediction=[13, 14, 15, 16, 17, 21, 22, 23, 24, 25, 26], parsed=True, unplaced=('cattivi',))
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import TEAM, Example, Task, as_paths, find_submission, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, gold_pairs, submission_file
 from .classify import LabelTask
 from .files import FormatError, Row, parse_label, read_table, write_table
-from .labels import Verbaliser
+from .labels import Verbaliser, normalise
+from .spans import Locator, after, place, quote, runs
+
+NONE = "nessuna"
+_GAP = re.compile(r"\[\s*gap\s*\]", re.I)  # our separator; answer text is never a pattern
 
 
 class HodiTask(Task):
@@ -110,4 +126,85 @@ class HodiA(HodiTask, LabelTask):
         return str(int(prediction))
 
 
+class HodiB(HodiTask):
+    name, subtask, label_column = "hodi_b", "B", "rationales"
+    title = "HODI subtask B: the characters that carry homotransphobic hate"
+    instruction = ("Copia dal tweet le parti che esprimono odio omotransfobico, separate da \"[gap]\". "
+                   "Se non ce ne sono, rispondi \"nessuna\".")
+    metric = "f1"
+    fallback: list[int] = []  # no rationale: a post that is not hateful, the majority
+    needs_example = True
+    official = "HODI_2023_train_subtaskB.tsv, HODI_2023_test_subtaskB.csv, HODI_2023_test_GOLD.tsv"
+    train_files = ("HODI_2023_train_subtaskB.tsv",)
+    sample = {"train": ("hodi/HODI_2023_train_subtaskB.tsv",), "dev": ("hodi/HODI_2023_dev_subtaskB.tsv",),
+              "test": ("hodi/HODI_2023_test_subtaskB.csv",),
+              "gold": ("hodi/HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv",)}
+
+    def parse(self, row: Row, column: str) -> list[int] | None:
+        if column not in row:
+            return None  # a blind file
+        value = row[column].strip()
+        try:  # an empty cell is "no rationale", as ExtremITA reads it
+            positions = json.loads(value) if value else []
+        except json.JSONDecodeError:
+            positions = None
+        if not isinstance(positions, list) or not all(type(p) is int and p >= 0 for p in positions):
+            raise FormatError(row.path, row.line, f"{column} {value[:40]!r} is not a list of "
+                              f"character positions like [11,12,13]")
+        if "text" in row and positions and max(positions) >= len(row["text"]):
+            raise FormatError(row.path, row.line, f"position {max(positions)} is past the end of "
+                              f"the text ({len(row['text'])} characters)")
+        return sorted(set(positions))
+
+    def cell(self, prediction: Any) -> str:
+        if not isinstance(prediction, list | tuple) or not all(type(p) is int and p >= 0 for p in prediction):
+            raise ValueError(f"prediction {prediction!r} is not a list of character positions")
+        return json.dumps(sorted(set(prediction)), separators=(",", ":"))
+
+    def target(self, example: Example) -> str:
+        text, parts, cursor = example.fields["text"], [], 0
+        finder = Locator(text)
+        for start, end in runs(example.gold):
+            piece = text[start:end]  # the target is flat: spaces at a span's edges cannot be quoted
+            start, end = start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
+            if start < end:
+                parts.append(quote(finder, (start, end), after(cursor, text)))
+                cursor = end
+        return " [gap] ".join(parts) or NONE
+
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        if example is None:
+            raise ValueError("hodi_b answers are placed in the post: pass the example "
+                             "(with the CLI: --reference, the test file)")
+        if normalise(completion) in (NONE, "nessuno", "nessun"):
+            return Decoded([], True)
+        text, positions, unplaced, cursor = example.fields["text"], set(), [], 0
+        finder = Locator(text)
+        for piece in (" ".join(p.split()) for p in _GAP.split(str(completion))):
+            span = place(finder, piece, after(cursor, text)) if piece else None
+            if span:
+                positions.update(range(*span))
+                cursor = span[1]
+            elif piece:
+                unplaced.append(piece[:60])
+        return Decoded(sorted(positions), bool(positions), tuple(unplaced))
+
+    def fallback_for(self, example: Example | None) -> list[int]:
+        return []
+
+    def show(self, prediction: Any) -> str:
+        return self.cell(prediction)
+
+    def score(self, submission, gold) -> dict[str, float]:
+        """Per-post F1 (Dice) of the positions, averaged over all posts, and over those with a
+        gold rationale alone (a model that never answers scores well on the first only)."""
+        truth, predicted = gold_pairs(self, submission, gold)
+        f1 = [2 * len(set(g) & set(p)) / (len(g) + len(p)) if g or p else 1.0
+              for g, p in zip(truth, predicted, strict=True)]
+        hateful = [f for f, g in zip(f1, truth, strict=True) if g]
+        return {"f1": round(sum(f1) / len(f1), 4),
+                "f1_on_rationale_posts": round(sum(hateful) / len(hateful), 4) if hateful else 1.0}
+
+
 HODI_A = HodiA()
+HODI_B = HodiB()

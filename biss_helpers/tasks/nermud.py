@@ -1,0 +1,229 @@
+"""NERMuD: persons, locations and organisations in news (WN), fiction (FIC) and Alcide De Gasperi's
+writings (ADG) (FORMATS.md section 11).
+
+Files: one token per line, ``token<TAB>tag``, an empty line between sentences, no header:
+``{WN,FIC,ADG}_{train,dev,test}.tsv`` tagged IOB2 (``B-PER``, ``I-PER``, ..., ``O``), the blind
+``*_test_nolabel.tsv`` (token only, same sentence breaks), and the KIND files (``wikinews_train.tsv``,
+...) tagged IO (``PER``, no prefix). An example is a sentence; its id is the file name without
+``_nolabel`` plus the sentence number (``WN_test-12``), so a blind file and its gold agree. Tags
+are held as IOB2: an IO tag, or an ``I-`` that opens a mention, reads as ``B-`` (the official
+scorer ignores prefixes, so no score changes).
+
+Target: the mentions in text order after their type, ``[PER] Alcide De Gasperi [LOC] Trento``, or
+``nessuna``. Decoding puts each mention on whole free tokens of the sentence, the next occurrence
+after the previous mention first (so a repeated name gets the right one; ``#N`` picks the N-th
+where that is not enough, see `spans`), a mangled one on the nearest spelling; an invented one is
+left out and listed in `Decoded.unplaced`. Tokens keep one tag each, whatever the answer.
+Submission: per reference file ``biss_<name>.tsv``, line by line as the reference (``token<TAB>tag``,
+the same empty lines). Score: the official scorer's token-level P/R/F1 on PER, LOC, ORG (prefixes
+stripped, aligned by position; ``macro_f1`` the main one), and entity-level F1 (span and type).
+
+>>> s = Example("WN_dev-1", {"tokens": "Roma batte la Roma di De Gasperi".split()},
+...             ["B-LOC", "O", "O", "B-ORG", "O", "B-PER", "I-PER"])
+>>> NERMUD.encode(s).target
+'[LOC] Roma [ORG] Roma [PER] De Gasperi'
+>>> decoded = NERMUD.decode("[LOC] Roma, [ORG] Roma [PER] De Gaspari [LOC] Marte", s)  # typo, invention
+>>> decoded.prediction, decoded.unplaced
+(['B-LOC', 'O', 'O', 'B-ORG', 'O', 'B-PER', 'I-PER'], ('[LOC] Marte',))
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .base import TEAM, Decoded, Example, Task, as_paths, submission_file
+from .conll import iob2, mentions, sentences, write_like
+from .files import FormatError
+from .labels import edit_distance, normalise
+from .spans import Locator, after, place, quote, split_hint
+
+TYPES = ("PER", "LOC", "ORG")
+NONE = "nessuna"
+_TYPE = re.compile(r"\[\s*(PER|LOC|ORG)\s*\]", re.I)  # our markers; answer text is never a pattern
+
+
+def _key(path) -> str:
+    return Path(path).stem.removeprefix(f"{TEAM}_").removesuffix("_nolabel")
+
+
+def _tag(raw: str, path: Path, line: int) -> str:
+    tag = raw.split("|", 1)[0].strip().upper()  # as the official scorer: anything after | goes
+    if tag != "O" and (tag[2:] if tag[:2] in ("B-", "I-") else tag) not in TYPES:
+        raise FormatError(path, line, f"unknown tag {raw!r}: expected O, or PER/LOC/ORG with or "
+                          f"without a B-/I- prefix")
+    return tag
+
+
+class _Sentence:
+    """A sentence being tagged: its text, the token edges in it, and the tags given so far."""
+
+    def __init__(self, tokens: list[str]):
+        self.text, self.starts, self.ends, position = " ".join(tokens), [], [], 0
+        for token in tokens:  # a token's edges are its first and last non-space characters
+            self.starts.append(position + len(token) - len(token.lstrip()))
+            self.ends.append(position + len(token.rstrip()))
+            position += len(token) + 1
+        self.first = {s: i for i, s in enumerate(self.starts)}
+        self.last = {e: i for i, e in enumerate(self.ends)}
+        self.finder, self.tags, self.cursor = Locator(self.text), ["O"] * len(tokens), 0
+
+    def free(self, span) -> bool:
+        """`span` covers whole tokens, none of them tagged yet."""
+        i, j = self.first.get(span[0]), self.last.get(span[1])
+        return i is not None and j is not None and i <= j and set(self.tags[i:j + 1]) == {"O"}
+
+    def rank(self):
+        return after(self.cursor, self.text)
+
+    def take(self, span, kind: str) -> None:
+        i, j = self.first[span[0]], self.last[span[1]]
+        self.tags[i:j + 1] = [f"B-{kind}"] + [f"I-{kind}"] * (j - i)
+        self.cursor = span[1]
+
+    def nearest_spelling(self, mention: str):
+        """Free tokens spelt like a mangled `mention`, about one edit per five characters."""
+        text = split_hint(mention)[0]
+        wanted, words = "".join(text.split()).lower(), len(text.split())
+        budget, best = len(wanted) // 5, None  # under 5 characters a typo is another word
+        for i in range(len(self.starts) if budget else 0):
+            for j in range(i + max(1, words - 1), min(i + words + 2, len(self.starts) + 1)):
+                span = (self.starts[i], self.ends[j - 1])
+                found = "".join(self.text[span[0]:span[1]].split()).lower()
+                if abs(len(found) - len(wanted)) <= budget and self.free(span):
+                    rank = (edit_distance(found, wanted), *self.rank()(span))
+                    if rank[0] <= budget and (best is None or rank < best[0]):
+                        best = (rank, span)
+        return best and best[1]
+
+
+class Nermud(Task):
+    name = "nermud"
+    title = "NERMuD: named entities (PER, LOC, ORG) in news, fiction and De Gasperi's writings"
+    instruction = ("Elenca le entità nominate nella frase, nell'ordine del testo, ciascuna preceduta "
+                   "dal tipo: [PER] persona, [LOC] luogo, [ORG] organizzazione. Se non ce ne sono, "
+                   "rispondi \"nessuna\".")
+    metric = "macro_f1"
+    fallback = "O"  # every token of the sentence tagged O (no mention): see fallback_for
+    needs_example = True
+    official = "{WN,FIC,ADG}_{train,dev,test,test_nolabel}.tsv; KIND {wikinews,fiction,degasperi,moro}_*.tsv"
+    train_files = ("WN_train.tsv", "FIC_train.tsv", "ADG_train.tsv")
+    sample = {split: tuple(f"nermud/{domain}_{name}.tsv" for domain in ("WN", "FIC", "ADG")) for split, name
+              in (("train", "train"), ("dev", "dev"), ("test", "test_nolabel"), ("gold", "test"))}
+
+    def read(self, paths) -> list[Example]:
+        examples, keys = [], set()
+        for path in as_paths(paths):
+            if _key(path) in keys:
+                raise ValueError(f"{path}: a second file named {_key(path)!r}: sentence ids would repeat")
+            keys.add(_key(path))
+            for n, (line, tokens, tags) in enumerate(sentences(path, _tag), start=1):
+                examples.append(Example(f"{_key(path)}-{n}", {"tokens": tokens},
+                                        None if tags is None else iob2(tags), f"{path}, line {line}",
+                                        {"path": path}))
+        return examples
+
+    def format_input(self, example: Example) -> str:
+        return " ".join(example.fields["tokens"])
+
+    def target(self, example: Example) -> str:
+        sentence, parts = _Sentence(example.fields["tokens"]), []
+        for a, b, kind in mentions(example.gold):
+            span = (sentence.starts[a], sentence.ends[b - 1])
+            parts.append(f"[{kind}] {quote(sentence.finder, span, sentence.rank(), sentence.free)}")
+            sentence.take(span, kind)
+        return " ".join(parts) or NONE
+
+    def fallback_for(self, example: Example | None) -> list[str]:
+        return ["O"] * len(example.fields["tokens"]) if example else []
+
+    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+        if example is None:
+            raise ValueError("nermud answers are placed on the sentence's tokens: pass the example "
+                             "(with the CLI: --reference, the test file)")
+        pieces = _TYPE.split(str(completion))
+        if len(pieces) == 1:  # no [TYPE] marker: "nessuna" is an answer, anything else is not
+            return Decoded(self.fallback_for(example), normalise(completion).startswith("nessun"))
+        sentence, unplaced = _Sentence(example.fields["tokens"]), []
+        for kind, text in zip(pieces[1::2], pieces[2::2], strict=True):
+            text = " ".join(text.split()).strip(",;").strip()
+            span = text and (place(sentence.finder, text, sentence.rank(), sentence.free)
+                             or sentence.nearest_spelling(text))
+            if span:
+                sentence.take(span, kind.upper())
+            else:
+                unplaced.append(f"[{kind.upper()}] {text[:60]}".strip())
+        return Decoded(sentence.tags, True, tuple(unplaced))
+
+    def show(self, prediction: Any) -> str:
+        return " ".join(prediction)
+
+    def write_submission(self, ids, predictions, reference, path) -> list[Path]:
+        examples, ordered = self.in_reference_order(ids, predictions, reference)
+        by_file = defaultdict(list)
+        for example, tags in zip(examples, ordered, strict=True):
+            tags = list(tags)
+            valid = all(t == "O" or (t[:2] in ("B-", "I-") and t[2:] in TYPES) for t in tags)
+            if not valid or len(tags) != len(example.fields["tokens"]):
+                raise ValueError(f"{example.source}: the prediction {tags!r} is not one IOB2 tag per "
+                                 f"token ({len(example.fields['tokens'])} tokens)")
+            by_file[example.extra["path"]].append(tags)
+        if len(by_file) > 1 and Path(path).suffix:
+            raise ValueError(f"{path}: {len(by_file)} reference files need a folder, not a file name")
+        return [write_like(ref, submission_file(path, f"{TEAM}_{_key(ref)}.tsv"), tags)
+                for ref, tags in by_file.items()]
+
+    def read_submission(self, path) -> dict[str, Any]:
+        files = _files(path)
+        examples = self.read(files)
+        blind = next((e for e in examples if e.gold is None), None)
+        if blind:
+            raise FormatError(blind.source.split(", line")[0], None, "no tag column")
+        return {e.id: e.gold for e in examples}
+
+    def score(self, submission, gold) -> dict[str, float]:
+        from .. import metrics
+
+        gold_files, files = as_paths(gold), _files(submission)
+        by_key = {_key(f): f for f in files}
+        if len(files) == len(gold_files) == 1:  # one file against one: whatever its name
+            by_key = {_key(gold_files[0]): files[0]}
+        gold_tags, predicted, gold_mentions, found_mentions = [], [], set(), set()
+        for g in gold_files:
+            if _key(g) not in by_key:
+                raise FileNotFoundError(f"{submission}: no submission file for {g.name} "
+                                        f"(expected {TEAM}_{_key(g)}.tsv)")
+            for n, (tags, truth) in enumerate(_paired(by_key[_key(g)], g)):
+                gold_tags += [t[2:] or "O" for t in truth]
+                predicted += [t[2:] or "O" for t in tags]
+                gold_mentions |= {(g.name, n, *m) for m in mentions(truth)}
+                found_mentions |= {(g.name, n, *m) for m in mentions(tags)}
+        return {**metrics.token_scores(gold_tags, predicted, TYPES),
+                **metrics.set_scores(gold_mentions, found_mentions, prefix="entity_")}
+
+
+def _paired(mine: Path, gold: Path):
+    """(predicted, gold) IOB2 tags of each sentence, position by position as the official scorer
+    pairs them; a different number of sentences or of tokens is an error naming the line."""
+    ours, theirs = sentences(mine, _tag), sentences(gold, _tag)
+    if len(ours) != len(theirs):
+        raise ValueError(f"{mine}: {len(ours)} sentences, but {gold} has {len(theirs)}")
+    for (line, tokens, tags), (_, gold_tokens, truth) in zip(ours, theirs, strict=True):
+        if truth is None or tags is None or len(tokens) != len(gold_tokens):
+            raise ValueError(f"{mine}, line {line}: {len(tokens)} tokens "
+                             f"{'with' if tags else 'without'} tags, where {gold} has "
+                             f"{len(gold_tokens)} {'with' if truth else 'without'} tags")
+        yield iob2(tags), iob2(truth)
+
+
+def _files(path) -> list[Path]:
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(path.glob("*.tsv")) if path.is_dir() else []
+    if not files:
+        raise FileNotFoundError(f"{path}: no submission file (*.tsv)")
+    return files
+
+
+NERMUD = Nermud()
