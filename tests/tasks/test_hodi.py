@@ -127,3 +127,83 @@ def test_garbage_decodes_to_the_fallback(garbage):
     d = T.decode(garbage)
     assert (d.prediction, d.parsed) == (0, False)
 
+
+
+# --- subtask B (hodi_b): rationales as character positions -----------------------------------
+
+B = hodi.HODI_B
+
+
+def post(text, *pieces):
+    """An example whose rationale is `pieces` (a piece, or (piece, n) for its n-th occurrence)."""
+    positions = []
+    for piece in pieces:
+        piece, nth = piece if isinstance(piece, tuple) else (piece, 1)
+        at = -1
+        for _ in range(nth):
+            at = text.index(piece, at + 1)
+        positions += range(at, at + len(piece))
+    return hodi.Example("1", {"text": text}, sorted(positions))
+
+
+def test_b_sample_round_trip_is_perfect(tmp_path):
+    examples, [written], scores = common.round_trip(B, B.sample_paths("gold"), tmp_path / "run")
+    assert scores == {"f1": 1.0, "f1_on_rationale_posts": 1.0}
+    lines = written.read_text(encoding="utf-8").split("\n")
+    assert written.name == "biss.B.run1" and lines[0] == "id\trationales"
+    assert "5001\t[]" in lines and any(line.startswith("5002\t[16,17,") for line in lines)
+
+
+def test_b_sample_matches_subtask_a():
+    """Same posts as A; a post has a rationale exactly when A calls it homotransphobic."""
+    for split in ("train", "dev", "gold"):
+        a, b = a_by_id(split), {e.id: e for e in B.read(B.sample_paths(split))}
+        assert a.keys() == b.keys()
+        assert all(bool(b[k].gold) == (a[k].gold == 1) and b[k].fields == a[k].fields for k in a)
+    assert B.sample_paths("test")[0].read_bytes() == T.sample_paths("test")[0].read_bytes()
+
+
+def a_by_id(split):
+    return {e.id: e for e in T.read(T.sample_paths(split))}
+
+
+def test_b_repeated_words_spans_at_the_edges_and_pattern_characters():
+    cases = [post("amo i gay ma i gay fanno schifo", ("gay", 2)),  # the 2nd only: "#2"
+             post("Schifo! (sì) *malati*? [URL] schifo", "Schifo!", "*malati*?", "schifo"),
+             post("malati\ncontro  natura, curateli", "malati\ncontro  natura"),  # a newline inside
+             post("nessuna pietà", )]
+    targets = [B.encode(e).target for e in cases]
+    assert targets == ["gay #2", "Schifo! [gap] *malati*? [gap] schifo", "malati contro natura", "nessuna"]
+    for example, target in zip(cases, targets, strict=True):
+        assert B.decode(target, example).prediction == example.gold
+
+
+def test_b_answers_the_model_gets_wrong():
+    example = post("I gay sono malati, vanno curati", "malati", "vanno curati")
+    loose = B.decode("  MALATI [GAP]vanno   curati [ gap ] zzz", example)
+    assert loose.prediction == example.gold and loose.parsed and loose.unplaced == ("zzz",)
+    assert B.decode("Nessuna", example) == hodi.Decoded([], True)
+    for garbage in ("", "[gap]", "qwerty", "[gap] xyz [gap]"):
+        assert B.decode(garbage, example).prediction == [] and not B.decode(garbage, example).parsed
+    with pytest.raises(ValueError, match="pass the example"):
+        B.decode("malati")
+
+
+def test_b_rationale_cells_are_checked(tmp_path):
+    path = tmp_path / "HODI_2023_train_subtaskB.tsv"
+    path.write_text("id\ttext\trationales\n1\tciao\t\n2\tciao\t[3,1,1]\n", encoding="utf-8")
+    assert [e.gold for e in B.read(path)] == [[], [1, 3]]  # empty cell: no rationale (as ExtremITA)
+    for cell, problem in (("[1,x]", "line 2: rationales '\\[1,x\\]' is not a list"),
+                          ("[-1]", "is not a list"), ("[4]", "line 2: position 4 is past the end")):
+        path.write_text(f"id\ttext\trationales\n1\tciao\t{cell}\n", encoding="utf-8")
+        with pytest.raises(FormatError, match=problem):
+            B.read(path)
+
+
+def test_b_score_is_the_mean_per_post_f1(tmp_path):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("id\ttext\trationales\n1\tabcdef\t[0,1,2,3]\n2\tabcdef\t[]\n3\tabcdef\t[]\n",
+                    encoding="utf-8")
+    B.write_submission(["1", "2", "3"], [[2, 3, 4, 5], [], [1]], gold, tmp_path / "run")
+    # post 1: 2 shared of 4 + 4 -> 0.5; post 2: both empty -> 1; post 3: a false alarm -> 0
+    assert B.score(tmp_path / "run", gold) == {"f1": 0.5, "f1_on_rationale_posts": 0.5}
