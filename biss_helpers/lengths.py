@@ -102,6 +102,9 @@ class TrimReport:
     trimmed: dict[str, int] = field(default_factory=dict)       # task -> rows whose input was cut
     tokens_cut: dict[str, int] = field(default_factory=dict)    # task -> input tokens removed
     too_long: dict[str, list[str]] = field(default_factory=dict)  # task -> ids cut even with no input
+    # task -> ids over the limit left whole: their answer quotes the input (NERMuD, HODI B, CLinkaRT),
+    # and a cut input would teach the model to quote text it cannot see
+    quoting: dict[str, list[str]] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [f"max_tokens = {self.max_tokens}: prompt + target + EOS must fit"]
@@ -110,6 +113,9 @@ class TrimReport:
             line = f"  {task:<20}{n:>5} rows, {cut:>4} inputs trimmed ({self.tokens_cut.get(task, 0)} tokens)"
             if flagged:
                 line += f"; answer cut even with an empty input: {', '.join(flagged)}"
+            if self.quoting.get(task):
+                line += (f"; {len(self.quoting[task])} over the limit left whole (the answer quotes "
+                         f"the input): {', '.join(self.quoting[task][:5])}")
             lines.append(line)
         return "\n".join(lines)
 
@@ -136,7 +142,10 @@ def _fitting_input(row, ids: list[int], budget: int, tokenizer, style: str) -> s
 def trim_inputs(rows: Sequence[fourcol.Row], tokenizer, max_tokens: int,
                 style: str = "alpaca") -> tuple[list[fourcol.Row], TrimReport]:
     """Rows (same number, same order) whose prompt + target + EOS fit in `max_tokens`, by cutting
-    the end of the input only; targets are never touched. Running it twice changes nothing."""
+    the end of the input only; targets are never touched. Running it twice changes nothing.
+    Rows of tasks whose answer quotes the input are never cut: they are listed in the report."""
+    from .tasks import TASKS
+
     rows = list(rows)
     report = TrimReport(max_tokens)
     lengths = prompt_lengths(rows, tokenizer, style)
@@ -144,6 +153,10 @@ def trim_inputs(rows: Sequence[fourcol.Row], tokenizer, max_tokens: int,
     for row, length in zip(rows, lengths, strict=True):
         report.rows[row.task] = report.rows.get(row.task, 0) + 1
         if length.total <= max_tokens:
+            out.append(row)
+            continue
+        if getattr(TASKS.get(row.task), "needs_example", False):
+            report.quoting.setdefault(row.task, []).append(row.id)
             out.append(row)
             continue
         budget = max_tokens - length.target

@@ -117,3 +117,12 @@ def test_histogram_has_one_panel_per_task(tok):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_inputs_that_answers_quote_are_never_cut(tok):
+    """NERMuD's answer names tokens of its input: a cut input would teach quoting unseen text."""
+    quoting = [Row("WN_dev-1", "nermud", long_text(60, "Roma"), "[LOC] Roma"),
+               Row("0", "acti_a", "Breve.", "cospirazione")]
+    trimmed, report = lengths.trim_inputs(quoting, tok, max_tokens=64)
+    assert trimmed == quoting and report.quoting == {"nermud": ["WN_dev-1"]}
+    assert "1 over the limit left whole (the answer quotes the input): WN_dev-1" in report.summary()
