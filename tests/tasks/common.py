@@ -11,3 +11,15 @@ def round_trip(task, gold, folder):
     written = task.write_submission([e.id for e in examples], [d.prediction for d in decoded], gold, folder)
     assert task.read_submission(folder) == {e.id: e.gold for e in examples}
     return examples, written, task.score(folder, gold)
+
+
+def spans(text, *pieces):
+    """(start, end) of each piece in `text`: its first occurrence, or its n-th given (piece, n)."""
+    found = []
+    for piece in pieces:
+        piece, nth = piece if isinstance(piece, tuple) else (piece, 1)
+        at = -1
+        for _ in range(nth):
+            at = text.index(piece, at + 1)
+        found.append((at, at + len(piece)))
+    return found

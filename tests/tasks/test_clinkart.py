@@ -19,20 +19,8 @@ def window(text, gold=None, start=0):
     return Example("1#1", {"text": text, "start": start, "doc": "1"}, gold)
 
 
-def spans(text, *pieces):
-    """(start, end) of each piece, the n-th occurrence when given as (piece, n)."""
-    found = []
-    for piece in pieces:
-        piece, nth = piece if isinstance(piece, tuple) else (piece, 1)
-        at = -1
-        for _ in range(nth):
-            at = text.index(piece, at + 1)
-        found.append((at, at + len(piece)))
-    return found
-
-
 def relation(text, result, test):
-    (rs, re_), (ts, te) = spans(text, result, test)
+    (rs, re_), (ts, te) = common.spans(text, result, test)
     return (rs, re_, ts, te)
 
 

@@ -136,13 +136,7 @@ B = hodi.HODI_B
 
 def post(text, *pieces):
     """An example whose rationale is `pieces` (a piece, or (piece, n) for its n-th occurrence)."""
-    positions = []
-    for piece in pieces:
-        piece, nth = piece if isinstance(piece, tuple) else (piece, 1)
-        at = -1
-        for _ in range(nth):
-            at = text.index(piece, at + 1)
-        positions += range(at, at + len(piece))
+    positions = [p for start, end in common.spans(text, *pieces) for p in range(start, end)]
     return hodi.Example("1", {"text": text}, sorted(positions))
 
 
