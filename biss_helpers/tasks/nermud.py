@@ -180,7 +180,7 @@ class Nermud(Task):
         examples = self.read(files)
         blind = next((e for e in examples if e.gold is None), None)
         if blind:
-            raise FormatError(blind.source.split(", line")[0], None, "no tag column")
+            raise FormatError(blind.extra["path"], None, "no tag column: a blind file, not a submission")
         return {e.id: e.gold for e in examples}
 
     def score(self, submission, gold) -> dict[str, float]:
