@@ -121,7 +121,7 @@ class Clinkart(Task):
         finder = Locator(text)
         for rs, re_, ts, te in example.gold:
             r, t = (rs - start, re_ - start), (ts - start, te - start)
-            plain = [" ".join(text[a:b].split()) for a, b in (r, t)]
+            plain = [flatten(text[a:b]) for a, b in (r, t)]
             hinted = [numbered(finder, r), numbered(finder, t, _apart(r))]
             for result, test in ((plain[0], plain[1]), (plain[0], hinted[1]), (hinted[0], plain[1]), hinted):
                 if _relation(finder, result, test, cursor, taken) == (r, t):
@@ -140,7 +140,7 @@ class Clinkart(Task):
             return Decoded([], normalise(completion).startswith("nessun"))
         pairs, unplaced, result = [], [], None
         for mark, text in zip(pieces[1::2], pieces[2::2], strict=True):
-            text = " ".join(text.split()).strip(",;")
+            text = flatten(text).strip(",; ")
             if mark.lower() == "risultato":
                 if result is not None:
                     unplaced.append(f"[risultato] {result[:60]}")  # a result with no test
@@ -148,7 +148,8 @@ class Clinkart(Task):
             elif result is None:
                 unplaced.append(f"[esame] {text[:60]}")  # a test with no result
             else:
-                pairs, result = pairs + [(result, text)], None
+                pairs.append((result, text))
+                result = None
         if result is not None:
             unplaced.append(f"[risultato] {result[:60]}")
         finder, taken, cursor, seen = Locator(example.fields["text"]), set(), 0, set()

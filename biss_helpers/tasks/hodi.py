@@ -36,7 +36,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, gold_pairs, submission_file
+from .base import (
+    TEAM,
+    Decoded,
+    Example,
+    Task,
+    as_paths,
+    find_submission,
+    flatten,
+    gold_pairs,
+    submission_file,
+)
 from .classify import LabelTask
 from .files import FormatError, Row, parse_label, read_table, write_table
 from .labels import Verbaliser, normalise
@@ -180,7 +190,7 @@ class HodiB(HodiTask):
             return Decoded([], True)
         text, positions, unplaced, cursor = example.fields["text"], set(), [], 0
         finder = Locator(text)
-        for piece in (" ".join(p.split()) for p in _GAP.split(str(completion))):
+        for piece in map(flatten, _GAP.split(str(completion))):
             span = place(finder, piece, after(cursor, text)) if piece else None
             if span:
                 positions.update(range(*span))

@@ -34,7 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .base import TEAM, Decoded, Example, Task, as_paths, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, flatten, submission_file
 from .conll import iob2, mentions, sentences, write_like
 from .files import FormatError
 from .labels import edit_distance, normalise
@@ -148,7 +148,7 @@ class Nermud(Task):
             return Decoded(self.fallback_for(example), normalise(completion).startswith("nessun"))
         sentence, unplaced = _Sentence(example.fields["tokens"]), []
         for kind, text in zip(pieces[1::2], pieces[2::2], strict=True):
-            text = " ".join(text.split()).strip(",;").strip()
+            text = flatten(text).strip(",; ")
             span = text and (place(sentence.finder, text, sentence.rank(), sentence.free)
                              or sentence.nearest_spelling(text))
             if span:

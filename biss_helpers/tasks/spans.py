@@ -30,6 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .base import flatten
+
 Span = tuple[int, int]  # [start, end) character offsets, end-exclusive
 _HINT = re.compile(r"^(.*\S)\s*#(\d+)$", re.S)  # "text #N": our own pattern, never built from text
 
@@ -94,7 +96,7 @@ def place(finder: Locator, piece: str, rank: Callable[[Span], tuple],
 
 def numbered(finder: Locator, span: Span, accept: Callable[[Span], bool] | None = None) -> str:
     """`span`'s flattened text with ``#N``: it is the N-th occurrence of that text."""
-    text = " ".join(finder.text[span[0]:span[1]].split())
+    text = flatten(finder.text[span[0]:span[1]])
     found = finder.find_all(text, accept)
     return f"{text} #{found.index(span) + 1}" if span in found else text
 
@@ -103,7 +105,7 @@ def quote(finder: Locator, span: Span, rank: Callable[[Span], tuple],
           accept: Callable[[Span], bool] | None = None) -> str:
     """The text a target uses for `span`, so that `place` gives `span` back: its flattened text,
     with ``#N`` only when the ranking alone would choose another occurrence."""
-    text = " ".join(finder.text[span[0]:span[1]].split())
+    text = flatten(finder.text[span[0]:span[1]])
     return text if place(finder, text, rank, accept) == span else numbered(finder, span, accept)
 
 
