@@ -7,6 +7,9 @@
     biss encode    --task TASK --input PATH [PATH ...] --output OUT.tsv
     biss decode    --task TASK --predictions PRED.tsv [--reference PATH ...] --output OUT
     biss evaluate  --task TASK --submission PATH --gold PATH [PATH ...]
+    biss train     --train train.tsv [--dev dev.tsv] --model ID --output DIR [settings]
+
+train runs under nohup, and under torchrun or accelerate launch on several GPUs with the same code.
 
 encode, decode and evaluate print one JSON object as their last line of output.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -111,6 +115,51 @@ def evaluate(task_name: str, submission: str, gold: list[str]) -> dict:
     return {"task": task.name, **task.score(submission, gold)}
 
 
+def train(args) -> dict:
+    """QLoRA training from the 4-column files: the settings of notebook 03, from the command line."""
+    from . import env, fourcol, models, training
+
+    settings = training.TrainSettings(
+        output_dir=args.output, epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size,
+        grad_accum=args.grad_accum, learning_rate=args.learning_rate, max_tokens=args.max_tokens,
+        prompt_style=args.style, too_long=args.too_long, eval_steps=args.eval_steps,
+        logging_steps=args.logging_steps, patience=args.patience, seed=args.seed,
+        lora=models.LoraSettings(r=args.lora_r, alpha=args.lora_alpha))
+    env.setup(settings.seed)
+    train_rows = fourcol.read(args.train)
+    dev_rows = fourcol.read(args.dev) if args.dev else []
+    quantization = None if args.quantization == "none" else args.quantization
+    model, tokenizer = models.load_model(args.model, quantization)
+    model = models.add_lora(model, settings.lora)
+    run = training.train(model, tokenizer, train_rows, dev_rows, settings, resume=args.resume)
+    dev = [row["dev_loss"] for row in run.history if "dev_loss" in row]
+    return {"adapter": str(run.adapter_dir), "best_step": run.best_step,
+            "first_dev_loss": dev[0] if dev else None, "best_dev_loss": min(dev) if dev else None,
+            "seconds": round(run.seconds, 1), "tokens_per_second": round(run.tokens_per_second, 1),
+            "peak_gpu_gb": run.peak_gpu_gb}
+
+
+def _train_parser(commands) -> None:
+    from .training import TrainSettings
+
+    defaults = TrainSettings()
+    run = commands.add_parser("train", help="QLoRA training on 4-column files (notebook 03)")
+    run.add_argument("--train", required=True, help="4-column training file")
+    run.add_argument("--dev", help="4-column dev file (evaluation, early stopping, best checkpoint)")
+    run.add_argument("--model", required=True, help="hub id or local folder")
+    run.add_argument("--output", required=True, help="checkpoints, then the adapter in OUTPUT/adapter")
+    run.add_argument("--quantization", default="4bit", choices=["4bit", "8bit", "none"])
+    run.add_argument("--resume", action="store_true", help="continue from the last checkpoint in OUTPUT")
+    for name in ("epochs", "max_steps", "batch_size", "grad_accum", "learning_rate", "max_tokens",
+                 "eval_steps", "logging_steps", "patience", "seed"):
+        value = getattr(defaults, name)
+        run.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    run.add_argument("--style", default=defaults.prompt_style, choices=["alpaca", "chat"])
+    run.add_argument("--too-long", default=defaults.too_long, choices=["error", "skip"])
+    run.add_argument("--lora-r", type=int, default=defaults.lora.r)
+    run.add_argument("--lora-alpha", type=int, default=defaults.lora.alpha)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="biss", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -135,14 +184,17 @@ def main(argv: list[str] | None = None) -> int:
     run_evaluate.add_argument("--task", required=True)
     run_evaluate.add_argument("--submission", required=True)
     run_evaluate.add_argument("--gold", required=True, nargs="+")
+    _train_parser(commands)
     args = parser.parse_args(argv)
 
-    if args.command in ("encode", "decode", "evaluate"):
+    if args.command in ("encode", "decode", "evaluate", "train"):
         try:
             if args.command == "encode":
                 result = encode(args.task, args.input, args.output)
             elif args.command == "decode":
                 result = decode(args.task, args.predictions, args.reference, args.output)
+            elif args.command == "train":
+                result = train(args)
             else:
                 result = evaluate(args.task, args.submission, args.gold)
         except (KeyError, ValueError, FileNotFoundError) as error:
@@ -150,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
             message = error.args[0] if isinstance(error, KeyError) else str(error)
             print(f"biss {args.command}: {message}", file=sys.stderr)
             return 2
-        print(json.dumps(result, ensure_ascii=False))
+        if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, one JSON line, from the main process
+            print(json.dumps(result, ensure_ascii=False))
         return 0
 
     if args.command == "offline-models":

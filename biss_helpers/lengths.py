@@ -37,8 +37,17 @@ class RowLength:
         return self.prompt + self.target
 
 
-def _prompt(row: fourcol.Row, input: str, style: str, tokenizer) -> str:
-    return prompts.build_prompt(get_task(row.task).instruction, input, style=style, tokenizer=tokenizer)
+def row_prompt(row: fourcol.Row, style: str = "alpaca", tokenizer=None, input: str | None = None) -> str:
+    """The prompt of `row` (its task's instruction from the registry, its input or `input`)."""
+    text = row.input if input is None else input
+    return prompts.build_prompt(get_task(row.task).instruction, text, style=style, tokenizer=tokenizer)
+
+
+def adds_special_tokens(style: str) -> bool:
+    """Whether the prompt is tokenized with the tokenizer's special tokens (its BOS). Alpaca text
+    gets them as in training; a chat template already writes its own into the text, so adding
+    them again would count (and train) a double BOS."""
+    return style == "alpaca"
 
 
 def _count(texts: list[str], tokenizer, special: bool) -> list[int]:
@@ -49,16 +58,14 @@ def _count(texts: list[str], tokenizer, special: bool) -> list[int]:
 
 
 def _prompt_tokens(prompts_: list[str], tokenizer, style: str) -> list[int]:
-    # Alpaca text gets the tokenizer's BOS as in training; a chat template already writes its own
-    # special tokens into the text, so adding them again would count (and train) a double BOS.
-    return _count(prompts_, tokenizer, special=style == "alpaca")
+    return _count(prompts_, tokenizer, special=adds_special_tokens(style))
 
 
 def prompt_lengths(rows: Sequence[fourcol.Row], tokenizer, style: str = "alpaca") -> list[RowLength]:
     """Per row (same order): tokens of the prompt and of target + EOS. Prompt and target are
     counted apart, as the trainer tokenizes them for completion-only loss."""
     rows = list(rows)
-    prompt_counts = _prompt_tokens([_prompt(r, r.input, style, tokenizer) for r in rows], tokenizer, style)
+    prompt_counts = _prompt_tokens([row_prompt(r, style, tokenizer) for r in rows], tokenizer, style)
     target_counts = _count([r.target for r in rows], tokenizer, special=False)
     return [RowLength(r.id, r.task, p, t + 1) for r, p, t in zip(rows, prompt_counts, target_counts,
                                                                   strict=True)]
@@ -130,7 +137,7 @@ def _fitting_input(row, ids: list[int], budget: int, tokenizer, style: str) -> s
                                 clean_up_tokenization_spaces=False).rstrip().rstrip("\ufffd").rstrip()
 
     def fits(k: int) -> bool:
-        return _prompt_tokens([_prompt(row, text(k), style, tokenizer)], tokenizer, style)[0] <= budget
+        return _prompt_tokens([row_prompt(row, style, tokenizer, text(k))], tokenizer, style)[0] <= budget
 
     low, high = 0, len(ids) - 1   # k = 0 (empty input) fits: the caller checked
     while low < high:
@@ -160,7 +167,7 @@ def trim_inputs(rows: Sequence[fourcol.Row], tokenizer, max_tokens: int,
             out.append(row)
             continue
         budget = max_tokens - length.target
-        if _prompt_tokens([_prompt(row, "", style, tokenizer)], tokenizer, style)[0] > budget:
+        if _prompt_tokens([row_prompt(row, style, tokenizer, "")], tokenizer, style)[0] > budget:
             report.too_long.setdefault(row.task, []).append(row.id)
             out.append(row)
             continue

@@ -45,6 +45,22 @@ def learning_curves(history: list[dict], best_epoch: int | None = None):
     return fig
 
 
+def training_curves(history: list[dict], best_step: int | None = None):
+    """Train and dev loss against the optimizer step (`training.train`'s history); the kept
+    checkpoint is marked. Dev loss rising while train loss falls is overfitting."""
+    fig, axes = _figure(width=7.0)
+    ax = axes[0, 0]
+    for key, style in (("train_loss", "o-"), ("dev_loss", "s-")):
+        points = [(row["step"], row[key]) for row in history if key in row]
+        if points:
+            ax.plot(*zip(*points, strict=True), style, label=key.replace("_", " "), markersize=4)
+    if best_step is not None:
+        ax.axvline(best_step, color="grey", linestyle=":", label=f"kept: step {best_step}")
+    ax.set(xlabel="optimizer step", ylabel="loss (answer tokens only)", title="QLoRA training")
+    ax.legend()
+    return fig
+
+
 def confusion(matrix, labels, title: str = "test confusion matrix"):
     """Confusion matrix with counts: rows are gold labels, columns predictions."""
     from sklearn.metrics import ConfusionMatrixDisplay

@@ -64,7 +64,10 @@ def smollm2_gguf() -> Path:
 def smollm2_dir() -> Path:
     """Folder of the plain SmolLM2 copy, made by `prepare_smollm2` on first use."""
     folder = cache_dir() / "smollm2-135m-instruct"
-    if not (folder / "config.json").is_file():
+    config = folder / "config.json"
+    # A copy made by an older release kept the GGUF quantization entry, which makes transformers
+    # refuse a BitsAndBytesConfig for it: such a copy is made again.
+    if not config.is_file() or '"quant_method": "gguf"' in config.read_text(encoding="utf-8"):
         prepare_smollm2(folder)
     return folder
 
@@ -83,7 +86,11 @@ def prepare_smollm2(folder: Path) -> Path:
     kwargs = {"gguf_file": gguf.name}
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, **kwargs)
     loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, dtype=torch.float32, **kwargs)
-    plain = LlamaForCausalLM(loaded.config)
+    config = loaded.config
+    # The copy is a plain model: no trace of the GGUF file, so any quantization can be asked for.
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    plain = LlamaForCausalLM(config)
     plain.load_state_dict(loaded.state_dict(), strict=True)
     plain.to(torch.bfloat16)  # the published checkpoint's own dtype: half the disk of fp32
     plain.config.dtype = "bfloat16"

@@ -1,0 +1,188 @@
+"""From 4-column rows to training batches: token ids, labels with -100, length-grouped batches.
+
+One training example is ``prompt + answer + EOS``. The loss is taken on the answer and on exactly
+one EOS (so the model learns to stop); the prompt (with `mask_prompt`, the default) and the
+padding get the label -100, which the loss ignores. The answer is never truncated: inputs were
+trimmed when the mix was made (`lengths.trim_inputs`), and a row that still does not fit in
+`max_tokens` is an error naming it (or, with ``too_long="skip"``, left out and listed).
+
+>>> from biss_helpers import fourcol, tiny
+>>> tok = tiny.tokenizer("llama")
+>>> rows = [fourcol.Row("1", "haspeede", "Che bella giornata", "non_odio")]
+>>> [example], report = tokenize(rows, tok, max_tokens=256)
+>>> tok.decode([t for t in example["labels"] if t != IGNORE])
+'non_odio<|im_end|>'
+>>> batch = Collator(tok.pad_token_id)([example, {"input_ids": [5, 6], "labels": [IGNORE, 6]}])
+>>> batch["labels"][1].tolist()[:3], batch["attention_mask"][1].tolist()[:3]
+([-100, 6, -100], [1, 1, 0])
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import fourcol, lengths
+
+IGNORE = -100  # the label PyTorch's cross-entropy skips
+
+
+class TooLongError(ValueError):
+    """Rows whose prompt + answer + EOS do not fit in `max_tokens`."""
+
+
+@dataclass
+class TokenizeReport:
+    rows: int                                   # rows given
+    kept: int                                   # examples returned
+    max_tokens: int
+    skipped: list[str] = field(default_factory=list)  # "task id (N tokens)" of rows left out
+
+    def summary(self) -> str:
+        text = f"{self.kept} of {self.rows} rows tokenized (max_tokens = {self.max_tokens})"
+        if self.skipped:
+            text += f"; {len(self.skipped)} too long, left out: {', '.join(self.skipped)}"
+        return text
+
+
+def encode_example(prompt: str, answer: str, tokenizer, add_special_tokens: bool = True,
+                   mask_prompt: bool = True) -> dict[str, list[int]]:
+    """``input_ids`` and ``labels`` of one example: the prompt, the answer, one EOS.
+
+    Prompt and answer are tokenized apart, as at generation time the model continues the prompt's
+    own tokens. An answer that already ends in EOS does not get a second one.
+    """
+    eos = tokenizer.eos_token_id
+    prompt_ids = tokenizer(prompt, add_special_tokens=add_special_tokens, verbose=False)["input_ids"]
+    if prompt_ids and prompt_ids[-1] == eos:  # tokenizers that append EOS to every text
+        prompt_ids = prompt_ids[:-1]
+    answer_ids = tokenizer(answer, add_special_tokens=False, verbose=False)["input_ids"]
+    if not answer_ids or answer_ids[-1] != eos:
+        answer_ids = answer_ids + [eos]
+    prompt_labels = [IGNORE] * len(prompt_ids) if mask_prompt else list(prompt_ids)
+    return {"input_ids": prompt_ids + answer_ids, "labels": prompt_labels + answer_ids}
+
+
+def tokenize(rows: Sequence[fourcol.Row], tokenizer, max_tokens: int, style: str = "alpaca",
+             mask_prompt: bool = True, too_long: str = "error") -> tuple[list[dict], TokenizeReport]:
+    """One example per row, in order. Rows longer than `max_tokens`: an error listing them
+    (``too_long="error"``) or left out and listed in the report (``"skip"``); never cut."""
+    if too_long not in ("error", "skip"):
+        raise ValueError(f"too_long must be 'error' or 'skip', got {too_long!r}")
+    if not rows:
+        raise ValueError("no rows to train on: the training file is empty")
+    for number, row in enumerate(rows, 1):
+        if not row.target.strip():
+            raise ValueError(f"row {number} ({row.task} {row.id}): empty target; training needs "
+                             "labelled rows (train/dev files, not a blind test file)")
+    special = lengths.adds_special_tokens(style)
+    examples, over = [], []
+    for row in rows:
+        prompt = lengths.row_prompt(row, style, tokenizer)
+        example = encode_example(prompt, row.target, tokenizer, special, mask_prompt)
+        if len(example["input_ids"]) <= max_tokens:
+            examples.append(example)
+        else:
+            answer = sum(label != IGNORE for label in example["labels"]) if mask_prompt else None
+            over.append((row, len(example["input_ids"]), answer))
+    report = TokenizeReport(len(rows), len(examples), max_tokens,
+                            [f"{row.task} {row.id} ({n} tokens)" for row, n, _ in over])
+    if over and too_long == "error":
+        listed = "\n".join(f"  {row.task} {row.id}: {n} tokens" + (f", answer + EOS {a}" if a else "")
+                           for row, n, a in over[:10])
+        raise TooLongError(
+            f"{len(over)} of {len(rows)} rows do not fit in max_tokens={max_tokens} (prompt + answer + "
+            f"EOS), and an answer is never cut:\n{listed}\nRaise max_tokens, trim the inputs "
+            "(lengths.trim_inputs, as notebook 02 does), or pass too_long='skip' to leave them out.")
+    if not examples:
+        raise ValueError(f"no row fits in max_tokens={max_tokens}: {report.summary()}")
+    return examples, report
+
+
+@dataclass
+class Collator:
+    """Pads a list of examples on the right into tensors: ``input_ids`` with `pad_id`,
+    ``labels`` with -100, ``attention_mask`` 1 on real tokens. Works when the pad token is EOS:
+    labels come from the examples, never from comparing ids with the pad id."""
+
+    pad_id: int
+    pad_to_multiple_of: int | None = None
+
+    def __call__(self, examples: Sequence[dict]) -> dict:
+        import torch
+
+        longest = max(len(e["input_ids"]) for e in examples)
+        if self.pad_to_multiple_of:
+            longest = -(-longest // self.pad_to_multiple_of) * self.pad_to_multiple_of
+        ids, labels, mask = [], [], []
+        for example in examples:
+            pad = longest - len(example["input_ids"])
+            ids.append(list(example["input_ids"]) + [self.pad_id] * pad)
+            labels.append(list(example["labels"]) + [IGNORE] * pad)
+            mask.append([1] * len(example["input_ids"]) + [0] * pad)
+        return {"input_ids": torch.tensor(ids), "attention_mask": torch.tensor(mask),
+                "labels": torch.tensor(labels)}
+
+
+def random_batches(n: int, batch_size: int, seed: int = 42) -> list[list[int]]:
+    """Shuffled indices cut into batches: the usual sampler, padding each batch to its longest."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def grouped_batches(sizes: Sequence[int], batch_size: int, seed: int = 42,
+                    pool: int = 50) -> list[list[int]]:
+    """Batches of similar length, every index exactly once. The shuffled data is cut into pools of
+    `pool` batches; each pool is sorted by length and cut into batches, so a batch holds rows of
+    similar length but from across the mix. Batches are then shuffled, except that the longest
+    goes first (an out-of-memory error shows at step 1, not after an hour) and a short last batch
+    stays last (so a DataLoader cutting the flat order gets exactly these batches)."""
+    order = list(range(len(sizes)))
+    rng = random.Random(seed)
+    rng.shuffle(order)
+    span = batch_size * pool
+    batches = []
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start:start + span], key=lambda i: -sizes[i])
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    last = [batches.pop()] if batches and len(batches[-1]) < batch_size else []
+    rng.shuffle(batches)
+    if batches:
+        longest = max(range(len(batches)), key=lambda b: sizes[batches[b][0]])
+        batches.insert(0, batches.pop(longest))
+    return batches + last
+
+
+def padding_fraction(batches: Sequence[Sequence[int]], sizes: Sequence[int]) -> float:
+    """Share of the padded tensor positions that are padding (0.0 = no waste)."""
+    total = sum(len(b) * max(sizes[i] for i in b) for b in batches)
+    useful = sum(sizes[i] for b in batches for i in b)
+    return 1 - useful / total if total else 0.0
+
+
+class GroupedSampler:
+    """A sampler for `torch.utils.data.DataLoader` (and the `Trainer`) that yields the indices of
+    `grouped_batches`, a new grouping every epoch. The epoch seeds it (`set_epoch`, which the
+    Trainer calls), so a run resumed from a checkpoint sees the same batches as an unbroken one."""
+
+    def __init__(self, sizes: Sequence[int], batch_size: int, seed: int = 42, pool: int = 50):
+        self.sizes, self.batch_size, self.seed, self.pool = list(sizes), batch_size, seed, pool
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def batches(self, epoch: int | None = None) -> list[list[int]]:
+        epoch = self.epoch if epoch is None else epoch
+        return grouped_batches(self.sizes, self.batch_size, self.seed * 1000 + epoch, self.pool)
+
+    def padding_fraction(self, epoch: int | None = None) -> float:
+        return padding_fraction(self.batches(epoch), self.sizes)
+
+    def __iter__(self):
+        return (i for batch in self.batches() for i in batch)
+
+    def __len__(self) -> int:
+        return len(self.sizes)

@@ -1,0 +1,250 @@
+"""GPU-memory preflight for QLoRA: will this model, sequence length and batch size fit the GPU?
+
+The parameters are counted from the model's config on the meta device (nothing is downloaded or
+allocated), turned into GiB per weight format, and added to what a QLoRA training step needs:
+4-bit weights, LoRA adapters with their gradients and optimizer states, activations and logits.
+`preflight` runs before training and, when the settings do not fit, recommends a smaller batch with
+more gradient accumulation (the same effective batch), then shorter sequences.
+
+>>> count = ParameterCount("made-up", linear=1_000_000_000, other=250_000_000, layers=16,
+...                        hidden=2048, intermediate=8192, vocab=128256)
+>>> print(format_table(weights_table(count)))
+format               GiB
+fp32                4.66
+fp16/bf16           2.33
+int8                1.40
+nf4                 0.99
+nf4 + double quant  0.95
+>>> plan = estimate(count, seq_len=384, batch_size=8)
+>>> round(plan.logits, 2), plan.fits(T4_BUDGET_GB)
+(5.14, True)
+>>> preflight("meta-llama/Llama-3.2-1B-Instruct", seq_len=384, batch_size=64)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from . import env
+
+GIB = 2**30
+T4_BUDGET_GB = 13.0  # what a 15 GB T4 can safely use: 14.7 GiB visible, minus the CUDA context and slack
+OVERHEAD_GB = 0.5  # CUDA context (cuBLAS, kernels) and allocator slack
+MIN_SEQ_LEN, SEQ_STEP = 128, 64
+NF4_BYTES = 0.5 + 4 / 64  # 4-bit codes + one fp32 absmax per block of 64 weights
+NF4_DQ_BYTES = 0.5 + 1 / 64 + 4 / (64 * 256)  # absmax in 8 bit, one fp32 constant per 256 of them
+# Per-token activations a LLaMA decoder layer keeps for its backward, counted in compute-dtype tensors:
+# norms (their fp32 upcasts count twice), q/k/v, attention output, residuals and the copy LoRA dropout
+# makes of each adapted projection's input: about 16 of hidden size; gate, up, act(gate), act(gate)*up:
+# 4 of intermediate size. Attention is SDPA/flash: no seq x seq score matrix is kept.
+ACTIVATIONS_PER_HIDDEN, ACTIVATIONS_PER_INTERMEDIATE = 16, 4
+OPTIMIZER_STATE_BYTES = {"paged_adamw_8bit": 2, "adamw_8bit": 2, "adamw_bnb_8bit": 2,
+                         "paged_adamw_32bit": 8, "adamw_torch": 8, "adamw_torch_fused": 8}
+
+
+@dataclass
+class ParameterCount:
+    """Parameters of a causal LM: `linear` are the nn.Linear weights bitsandbytes quantises (all but
+    the output head; biases stay unquantised and count in `other`, as do embeddings, norms and an
+    untied head). `linears` lists (name suffix, in_features, out_features) per layer instance."""
+
+    name: str
+    linear: int
+    other: int
+    layers: int
+    hidden: int
+    intermediate: int
+    vocab: int
+    linears: list[tuple[str, int, int]] = field(default_factory=list, repr=False)
+
+    @property
+    def total(self) -> int:
+        return self.linear + self.other
+
+    def lora_params(self, r: int = 16, targets=None) -> int:
+        """r * (in + out) per adapted linear; `targets` None or "all-linear": every one of them."""
+        if targets is None or targets == "all-linear":
+            return sum(r * (n_in + n_out) for _, n_in, n_out in self.linears)
+        wanted = {targets} if isinstance(targets, str) else set(targets)
+        chosen = [(n_in, n_out) for suffix, n_in, n_out in self.linears if suffix in wanted]
+        if self.linears and not chosen:
+            known = sorted({suffix for suffix, _, _ in self.linears})
+            raise ValueError(f"no linear layer of {self.name} is called {sorted(wanted)}; known: {known}")
+        return sum(r * (n_in + n_out) for n_in, n_out in chosen)
+
+
+def count_parameters(name_or_config) -> ParameterCount:
+    """Count a model's parameters from its config (hub id, local folder or `PretrainedConfig`)."""
+    from accelerate import init_empty_weights
+    from torch import nn
+    from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig
+
+    if isinstance(name_or_config, PretrainedConfig):
+        config = copy.deepcopy(name_or_config)
+        name = config.name_or_path or config.model_type
+    else:
+        name = str(name_or_config)
+        config = AutoConfig.from_pretrained(env.resolve_model(name))
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # a pre-quantised checkpoint: count the plain architecture
+    with init_empty_weights():
+        model = AutoModelForCausalLM.from_config(config)
+    # init_empty_weights re-creates every parameter on the meta device, which unties the output
+    # head from the input embeddings: tie them again so that a tied matrix is counted once.
+    model.tie_weights()
+    head = model.get_output_embeddings()
+    linears, quantised = [], set()
+    for module_name, module in model.named_modules():
+        if isinstance(module, nn.Linear) and module is not head:
+            linears.append((module_name.rsplit(".", 1)[-1], module.in_features, module.out_features))
+            quantised.add(id(module.weight))
+    params = list(model.parameters())  # a shared (tied) parameter comes once
+    linear = sum(p.numel() for p in params if id(p) in quantised)
+    text = config.get_text_config()
+    intermediate = getattr(text, "intermediate_size", None) or 4 * text.hidden_size
+    return ParameterCount(name, linear, sum(p.numel() for p in params) - linear, text.num_hidden_layers,
+                          text.hidden_size, intermediate, text.vocab_size, linears)
+
+
+def weights_table(count: ParameterCount) -> list[dict]:
+    """GiB of the weights per format; quantised formats keep the non-linear parameters in fp16."""
+    formats = [("fp32", 4, 4), ("fp16/bf16", 2, 2), ("int8", 1, 2), ("nf4", NF4_BYTES, 2),
+               ("nf4 + double quant", NF4_DQ_BYTES, 2)]
+    return [{"format": name, "bytes_per_linear": linear, "bytes_per_other": other,
+             "gb": (count.linear * linear + count.other * other) / GIB} for name, linear, other in formats]
+
+
+def format_table(rows: list[dict]) -> str:
+    """`weights_table` as text for a notebook print."""
+    return "\n".join([f"{'format':18} {'GiB':>5}"] + [f"{r['format']:18} {r['gb']:5.2f}" for r in rows])
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """GiB needed by one QLoRA training step, part by part."""
+
+    name: str
+    seq_len: int
+    batch_size: int
+    lora_params: int
+    weights: float      # NF4 + double quant linear weights, the rest in the compute dtype
+    lora: float         # fp32 adapters + fp32 gradients + optimizer states
+    activations: float
+    logits: float
+    overhead: float     # not seen by torch.cuda.max_memory_allocated
+
+    @property
+    def total(self) -> float:
+        return self.weights + self.lora + self.activations + self.logits + self.overhead
+
+    def fits(self, budget_gb: float) -> bool:
+        return self.total <= budget_gb
+
+    def summary(self) -> str:
+        parts = [("weights", self.weights), ("lora", self.lora), ("activations", self.activations),
+                 ("logits", self.logits), ("overhead", self.overhead), ("total", self.total)]
+        head = (f"{self.name}: seq_len {self.seq_len}, batch {self.batch_size}, "
+                f"{self.lora_params / 1e6:.1f}M LoRA parameters")
+        return "\n".join([head] + [f"  {part:12} {gb:6.2f} GiB" for part, gb in parts])
+
+
+def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, targets=None,
+             gradient_checkpointing: bool = True, optimizer: str = "paged_adamw_8bit",
+             compute_bytes: int = 2) -> MemoryEstimate:
+    """Memory of one QLoRA step for a model (anything `count_parameters` takes, or its count)."""
+    if optimizer not in OPTIMIZER_STATE_BYTES:
+        raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_STATE_BYTES)}")
+    count = name_or_count if isinstance(name_or_count, ParameterCount) else count_parameters(name_or_count)
+    tokens = batch_size * seq_len
+    lora_params = count.lora_params(lora_r, targets)
+    per_layer = tokens * (ACTIVATIONS_PER_HIDDEN * count.hidden
+                          + ACTIVATIONS_PER_INTERMEDIATE * count.intermediate) * compute_bytes
+    if gradient_checkpointing:  # each layer's input is kept; one layer at a time is recomputed
+        activations = count.layers * tokens * count.hidden * compute_bytes + per_layer
+    else:
+        activations = count.layers * per_layer
+    # Logits in the compute dtype, their fp32 upcast in the loss, the fp32 log-softmax and its
+    # gradient: with Llama 3's 128k vocabulary this is the largest part of all.
+    logits = tokens * count.vocab * (compute_bytes + 4 + 4 + 4)
+    return MemoryEstimate(
+        count.name, seq_len, batch_size, lora_params,
+        weights=(count.linear * NF4_DQ_BYTES + count.other * compute_bytes) / GIB,
+        lora=lora_params * (4 + 4 + OPTIMIZER_STATE_BYTES[optimizer]) / GIB,
+        activations=activations / GIB, logits=logits / GIB, overhead=OVERHEAD_GB)
+
+
+@dataclass
+class Preflight:
+    """`estimate` is for the settings asked for and `fits` says whether they fit the budget;
+    batch_size, grad_accum and seq_len are the recommended settings (the asked ones when they fit,
+    also when nothing fits), `recommended` their estimate (None when nothing fits)."""
+
+    estimate: MemoryEstimate
+    budget_gb: float
+    fits: bool
+    batch_size: int
+    grad_accum: int
+    seq_len: int
+    recommended: MemoryEstimate | None
+    verdict: str
+
+
+def default_budget_gb() -> float:
+    """Free memory of the current GPU, or `T4_BUDGET_GB` without one."""
+    import torch
+
+    return torch.cuda.mem_get_info()[0] / GIB if torch.cuda.is_available() else T4_BUDGET_GB
+
+
+def preflight(model, seq_len: int, batch_size: int, grad_accum: int = 1, budget_gb: float | None = None,
+              **estimate_kwargs) -> Preflight:
+    """Check the settings against the budget, recommend ones that fit, and print a short report.
+    Call it before loading the model: the default budget is the GPU memory free now."""
+    count = model if isinstance(model, ParameterCount) else count_parameters(model)
+    budget = default_budget_gb() if budget_gb is None else budget_gb
+    asked = found = estimate(count, seq_len, batch_size, **estimate_kwargs)
+    effective, batch, seq = batch_size * grad_accum, batch_size, seq_len
+    while not found.fits(budget) and batch > 1:  # halve the batch, keep the effective batch
+        batch = max(d for d in range(1, batch // 2 + 1) if effective % d == 0)
+        found = estimate(count, seq, batch, **estimate_kwargs)
+    while not found.fits(budget) and seq > MIN_SEQ_LEN:
+        seq = max(MIN_SEQ_LEN, seq - SEQ_STEP)
+        found = estimate(count, seq, batch, **estimate_kwargs)
+    if asked.fits(budget):
+        verdict = f"fits: {asked.total:.2f} of {budget:.2f} GiB"
+    elif found.fits(budget):
+        verdict = (f"does not fit ({asked.total:.2f} > {budget:.2f} GiB): use batch_size={batch}, "
+                   f"grad_accum={effective // batch} (same effective batch {effective}), "
+                   f"seq_len={seq}: {found.total:.2f} GiB")
+        if seq < seq_len:
+            verdict += f"; inputs longer than {seq} tokens will be trimmed"
+    else:
+        verdict = (f"DOES NOT FIT: even batch_size=1 and seq_len={seq} need {found.total:.2f} GiB, "
+                   f"more than the {budget:.2f} GiB budget. Use a smaller model.")
+    if not found.fits(budget):  # no recommendation: the settings asked for come back
+        batch, seq, found = batch_size, seq_len, None
+    result = Preflight(asked, budget, asked.fits(budget), batch, effective // batch, seq, found, verdict)
+    print(asked.summary())
+    print(f"  {'budget':12} {budget:6.2f} GiB\n{verdict}")
+    print(f"settings: batch_size={result.batch_size} grad_accum={result.grad_accum} seq_len={result.seq_len}")
+    return result
+
+
+def measured_weights_gb(model) -> float:
+    """GiB of a loaded model's parameters and buffers (`get_memory_footprint`) plus what that
+    leaves out: the quantisation state bitsandbytes hangs on each quantised weight (NF4 absmax,
+    its second-level constants and code books; int8 row scales), real memory all the same."""
+    import torch
+
+    total, seen = model.get_memory_footprint(), set()
+    for param in model.parameters():
+        state = getattr(param, "quant_state", None)
+        tensors = [getattr(param, "SCB", None)]
+        for part in (state, getattr(state, "state2", None)):
+            tensors += list(vars(part).values()) if part is not None else []
+        for tensor in tensors:
+            if isinstance(tensor, torch.Tensor) and (tensor.data_ptr(), tensor.nbytes) not in seen:
+                seen.add((tensor.data_ptr(), tensor.nbytes))
+                total += tensor.nbytes
+    return total / GIB

@@ -1,0 +1,188 @@
+"""Loading a causal LM for QLoRA: 4-bit NF4 weights, LoRA adapters, a tokenizer set up right.
+
+QLoRA (Dettmers et al., 2023) freezes the base model in 4-bit NormalFloat (NF4), also quantises
+the quantisation constants (double quantisation), computes in 16 bit, and trains only small
+low-rank adapters (LoRA) added to every linear projection. The compute dtype follows the hardware
+(`env.precision`): fp16 on a T4, bf16 on an A100 or newer, fp32 on a CPU, where bitsandbytes runs
+the same 4-bit code path, so what the tests check here is what runs on Colab.
+
+>>> model, tokenizer = load_model("unsloth/Llama-3.2-1B-Instruct")  # doctest: +SKIP
+>>> model = add_lora(model, LoraSettings(r=16))                      # doctest: +SKIP
+LoRA r=16 alpha=32 on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj: ...
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from . import env
+
+QUANTIZATIONS = ("4bit", "8bit", None)
+# Tokens that are never a training target and can pad (tried in this order) when a tokenizer's pad
+# token is missing or equal to EOS: Llama 3's reserved pad, common pad names, then the unknown token.
+PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]", "<|endoftext|>")
+
+
+@dataclass
+class LoraSettings:
+    """The workshop defaults: rank 16, alpha 32 (a scale of alpha / r = 2), every linear layer."""
+
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    targets: list[str] | None = None  # None: every linear projection, found from the architecture
+
+
+def compute_dtype():
+    """fp16 on a T4, bf16 where the GPU really has it, fp32 on a CPU."""
+    import torch
+
+    return {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}[env.precision()]
+
+
+def quantization_config(quantization: str | None = "4bit"):
+    """The `BitsAndBytesConfig` of QLoRA (NF4 + double quantisation) or of 8-bit loading."""
+    if quantization not in QUANTIZATIONS:
+        raise ValueError(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
+    if quantization is None:
+        return None
+    from transformers import BitsAndBytesConfig
+
+    if quantization == "8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
+                              bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute_dtype())
+
+
+def setup_tokenizer(tokenizer, padding_side: str = "right"):
+    """A pad token distinct from EOS where the vocabulary has one (a pad equal to EOS makes the
+    usual collators mask every EOS, and the model never learns to stop), and the padding side:
+    right for training, left for batched generation (the answer must follow the prompt)."""
+    eos = tokenizer.eos_token
+    if tokenizer.pad_token is None or tokenizer.pad_token == eos:
+        vocab = tokenizer.get_vocab()
+        found = next((t for t in PAD_CANDIDATES if t in vocab and t != eos), None)
+        found = found or (tokenizer.unk_token if tokenizer.unk_token not in (None, eos) else None)
+        if found:
+            tokenizer.pad_token = found
+        else:  # no spare token: EOS pads, which `collate` handles (labels never come from pad ids)
+            tokenizer.pad_token = eos
+            print(f"tokenizer: no token distinct from EOS can pad; padding with EOS ({eos!r})")
+    tokenizer.padding_side = padding_side
+    return tokenizer
+
+
+def _device_map():
+    import torch
+
+    if not torch.cuda.is_available():
+        return {"": "cpu"}
+    # Under torchrun each process puts its whole copy on its own GPU.
+    return {"": int(os.environ.get("LOCAL_RANK", 0))}
+
+
+def load_model(name: str, quantization: str | None = "4bit", training: bool = True,
+               gradient_checkpointing: bool = True):
+    """(model, tokenizer) for a hub id or local folder (offline: the stand-in of `env`).
+
+    With `training`, the model is made ready for k-bit training (norms in fp32, input gradients
+    for checkpointing) and the tokenizer pads on the right; otherwise on the left, for generation.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = env.resolve_model(name)
+    tokenizer = setup_tokenizer(AutoTokenizer.from_pretrained(path), "right" if training else "left")
+    dtype = compute_dtype()
+    if quantization == "8bit" and not torch.cuda.is_available():
+        raise ValueError("8-bit loading needs a GPU with bitsandbytes; on a CPU use '4bit' or None")
+    model = AutoModelForCausalLM.from_pretrained(
+        path, quantization_config=quantization_config(quantization), dtype=dtype,
+        device_map=_device_map())
+    model.config.pad_token_id = tokenizer.pad_token_id
+    if training:
+        kwargs = {"use_reentrant": False}  # the reentrant variant warns and breaks with frozen inputs
+        if quantization:
+            from peft import prepare_model_for_kbit_training
+
+            model = prepare_model_for_kbit_training(
+                model, use_gradient_checkpointing=gradient_checkpointing,
+                gradient_checkpointing_kwargs=kwargs)
+        elif gradient_checkpointing:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+            model.enable_input_require_grads()
+        model.config.use_cache = False  # the cache is useless in training and clashes with checkpointing
+    else:
+        model.eval()
+    return model, tokenizer
+
+
+def lora_targets(model) -> list[str]:
+    """Names (last part) of the linear layers to adapt: every linear projection inside the
+    network, whatever the architecture calls them (q_proj ... down_proj in LLaMA, Mistral and
+    Qwen; query_key_value, dense, dense_h_to_4h, dense_4h_to_h in Falcon and GPT-NeoX), never the
+    output head. Quantised layers (bitsandbytes' Linear4bit, Linear8bitLt) count as linear."""
+    import torch
+
+    head = model.get_output_embeddings()
+    names = []
+    for full, module in model.named_modules():
+        if module is head or not isinstance(module, torch.nn.Linear):
+            continue
+        if "lora_" in full:  # an adapter already there is not a target
+            continue
+        short = full.rsplit(".", 1)[-1]
+        if short not in names:
+            names.append(short)
+    if not names:
+        raise ValueError(f"{type(model).__name__}: no linear layer found to put LoRA on")
+    return names
+
+
+def trainable_parameters(model) -> tuple[int, int]:
+    """(trainable, total) parameter counts. A 4-bit weight packs two values in a byte: counted as
+    the values it holds, so the total matches the model card."""
+    trainable = total = 0
+    for parameter in model.parameters():
+        n = parameter.numel()
+        if getattr(parameter, "quant_state", None) is not None:  # bitsandbytes Params4bit
+            n = n * 2
+        total += n
+        trainable += n if parameter.requires_grad else 0
+    return trainable, total
+
+
+def add_lora(model, settings: LoraSettings | None = None):
+    """The model with LoRA adapters on `settings.targets` (default: `lora_targets`); everything
+    else frozen. Prints what was adapted and how many parameters train."""
+    from peft import LoraConfig, get_peft_model
+
+    settings = settings or LoraSettings()
+    targets = settings.targets or lora_targets(model)
+    config = LoraConfig(r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+                        target_modules=targets, bias="none", task_type="CAUSAL_LM")
+    model = get_peft_model(model, config)
+    trainable, total = trainable_parameters(model)
+    print(f"LoRA r={settings.r} alpha={settings.alpha} on {', '.join(targets)}: "
+          f"{trainable:,} trainable of {total:,} parameters ({100 * trainable / total:.2f}%)")
+    return model
+
+
+def load_adapter(folder: str, quantization: str | None = "4bit", training: bool = False):
+    """(model with the trained adapter, tokenizer) from a folder `train` saved: the base model is
+    read from the adapter's config, quantised as in training, tokenizer from the folder."""
+    import json
+    from pathlib import Path
+
+    from peft import PeftModel
+    from transformers import AutoTokenizer
+
+    config = Path(folder) / "adapter_config.json"
+    if not config.is_file():
+        raise FileNotFoundError(f"{config}: not an adapter folder (no adapter_config.json)")
+    base = json.loads(config.read_text(encoding="utf-8"))["base_model_name_or_path"]
+    model, _ = load_model(base, quantization, training=False)
+    model = PeftModel.from_pretrained(model, folder, is_trainable=training)
+    tokenizer = setup_tokenizer(AutoTokenizer.from_pretrained(folder), "right" if training else "left")
+    return model, tokenizer
