@@ -38,3 +38,4 @@ clean:
 
 bench: offline-models
 	$(OFFLINE) $(PY) bench/lab1_finetune.py
+	$(OFFLINE) $(PY) bench/padding.py

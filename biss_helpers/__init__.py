@@ -7,6 +7,8 @@ inside the functions that need them.
 - `zoo`: the offline model zoo (MiniLM encoder, SmolLM2 LLaMA); `tiny`: models built in seconds.
 - `sentences`: labelled sentence files and the datasets of Lab 1.
 - `bert`: Lab 1, fine-tuning an encoder for sentence classification; `plots`: its figures.
+- `fourcol`, `tasks`, `mix`, `lengths`, `prompts`, `metrics`: Lab 2.1, the EVALITA tasks as prompts.
+- `memory`, `models`, `collate`, `training`: Lab 2.2, QLoRA training (preflight, loading, batches, run).
 - `notebooks`: the setup cell and Colab badges shared by every notebook.
 """
 

@@ -136,7 +136,7 @@ def train(args) -> dict:
     return {"adapter": str(run.adapter_dir), "best_step": run.best_step,
             "first_dev_loss": dev[0] if dev else None, "best_dev_loss": min(dev) if dev else None,
             "seconds": round(run.seconds, 1), "tokens_per_second": round(run.tokens_per_second, 1),
-            "peak_gpu_gb": run.peak_gpu_gb}
+            "peak_gpu_gb": run.peak_gpu_gb, "padding_fraction": [round(f, 4) for f in run.padding]}
 
 
 def _train_parser(commands) -> None:

@@ -57,6 +57,7 @@ class TrainResult:
     peak_gpu_gb: float | None
     tokens_per_second: float     # non-padding training tokens per second of training steps
     adapter_dir: Path
+    padding: list[float] = field(default_factory=list)  # padding fraction of each epoch's batches
 
 
 def output_folder(name: str, local_root: str = "runs") -> Path:
@@ -102,7 +103,7 @@ def _monitor_class():
         of each epoch's batches when they are grouped."""
 
         def __init__(self, sampler=None):
-            self.history, self.sampler = [], sampler
+            self.history, self.sampler, self.padding = [], sampler, []
             self.train_seconds, self._started, self.tokens = 0.0, None, 0
             self._initial_tokens = 0
 
@@ -111,10 +112,12 @@ def _monitor_class():
             self._initial_tokens = state.num_input_tokens_seen
 
         def on_epoch_begin(self, args, state, control, **kwargs):
-            if self.sampler is not None and state.is_world_process_zero:
+            if self.sampler is not None:
                 epoch = int(state.epoch or 0)
-                print(f"epoch {epoch + 1}: padding {100 * self.sampler.padding_fraction(epoch):.1f}% "
-                      f"of the batch tokens (length-grouped batches)")
+                self.padding.append(self.sampler.padding_fraction(epoch))
+                if state.is_world_process_zero:
+                    print(f"epoch {epoch + 1}: padding {self.padding[-1]:.1%} of the batch tokens "
+                          "(length-grouped batches)")
 
         def on_step_begin(self, args, state, control, **kwargs):
             self._started = time.perf_counter()
@@ -233,4 +236,4 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
     best = trainer.state.best_model_checkpoint
     speed = monitor.tokens / monitor.train_seconds if monitor.train_seconds else 0.0
     return TrainResult(trainer.model, monitor.history, int(best.rsplit("-", 1)[-1]) if best else None,
-                       seconds, peak, speed, adapter_dir)
+                       seconds, peak, speed, adapter_dir, monitor.padding)

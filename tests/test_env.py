@@ -67,7 +67,8 @@ def test_importing_the_package_is_light():
     code = ("import sys, biss_helpers, biss_helpers.env, biss_helpers.zoo, biss_helpers.bert, "
             "biss_helpers.sentences, biss_helpers.plots, biss_helpers.tiny, biss_helpers.cli, "
             "biss_helpers.notebooks, biss_helpers.tasks, biss_helpers.fourcol, biss_helpers.mix, "
-            "biss_helpers.lengths, biss_helpers.prompts, biss_helpers.metrics, biss_helpers.download; "
+            "biss_helpers.lengths, biss_helpers.prompts, biss_helpers.metrics, biss_helpers.download, "
+            "biss_helpers.models, biss_helpers.collate, biss_helpers.training, biss_helpers.memory; "
             "heavy = [m for m in ('torch', 'transformers', 'sklearn', 'scipy', 'matplotlib') "
             "if m in sys.modules]; "
             "print(heavy); assert not heavy")

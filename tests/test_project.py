@@ -43,7 +43,7 @@ def test_colab_requirements_never_pin_torch_but_dev_does():
 def test_cli_help_and_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "biss_helpers", "--help"],
                             capture_output=True, text=True, check=True)
-    for command in ("offline-models", "demo", "info", "sync-notebooks"):
+    for command in ("offline-models", "demo", "info", "sync-notebooks", "encode", "decode", "train"):
         assert command in result.stdout
 
 

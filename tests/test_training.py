@@ -56,6 +56,7 @@ def test_a_few_steps_lower_the_dev_loss_and_the_best_adapter_reloads_identically
     dev = dev_losses(run.history)
     assert len(dev) == 3 and min(dev[1:]) < dev[0]
     assert run.best_step in (4, 8, 12) and run.tokens_per_second > 0 and run.peak_gpu_gb is None
+    assert len(run.padding) == 1 and run.padding[0] < 0.1          # one epoch, grouped batches
     assert any("train_loss" in row for row in run.history)
     assert {p.name for p in run.adapter_dir.iterdir()} >= {"adapter_config.json", "adapter_model.safetensors",
                                                            "tokenizer.json"}
@@ -129,3 +130,13 @@ def test_two_processes_with_gloo_train_one_adapter(base_dir, tmp_path):
     train_rows = len(fourcol.read(base_dir / "train.tsv"))
     batches = -(-train_rows // 4)
     assert state["epoch"] == pytest.approx(4 / -(-batches // 2), abs=1e-3)
+
+
+def test_training_stops_early_when_the_dev_loss_stops_falling(base_dir, tmp_path):
+    model, tok = fresh(base_dir)
+    train_rows, dev_rows = training.read_mix(base_dir)
+    # learning rate 0: the dev loss never improves, so patience 1 ends the run after two evaluations
+    run = training.train(model, tok, train_rows, dev_rows[:4],
+                         settings(tmp_path, max_steps=20, eval_steps=2, learning_rate=0.0, patience=1))
+    steps = [row["step"] for row in run.history if "dev_loss" in row]
+    assert max(steps) < 20 and len(set(dev_losses(run.history))) == 1, steps
