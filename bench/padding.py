@@ -35,17 +35,11 @@ def log(*parts) -> None:
 
 def tokenized_mix(tokenizer, real: bool) -> tuple[list[dict], int]:
     """The training examples of the sample mix (or the real one) and how many rows were too long."""
-    from biss_helpers import collate, lengths, mix, tasks
+    from biss_helpers import collate, training
 
     # The loaders print what they read: stdout is kept for the JSON line.
     with contextlib.redirect_stdout(sys.stderr):
-        if real:
-            pool = mix.load_official(None, REAL)
-        else:
-            names = list(tasks.TASKS)
-            train, dev = mix.load_samples(names, "train"), mix.load_samples(names, "dev")
-            pool = {n: train[n] + dev[n] for n in names}
-        rows, _ = lengths.trim_inputs(mix.build(pool, mix.MixSettings()).train, tokenizer, MAX_TOKENS)
+        rows, _ = training.workshop_mix(tokenizer, MAX_TOKENS, folder=REAL if real else None)
     # Rows of quoting tasks over the limit are left whole by trim_inputs; a trainer cannot take them.
     examples, report = collate.tokenize(rows, tokenizer, MAX_TOKENS, too_long="skip")
     return examples, len(report.skipped)

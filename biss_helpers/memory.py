@@ -45,9 +45,8 @@ OPTIMIZER_STATE_BYTES = {"paged_adamw_8bit": 2, "adamw_8bit": 2, "adamw_bnb_8bit
 
 @dataclass
 class ParameterCount:
-    """Parameters of a causal LM: `linear` are the nn.Linear weights bitsandbytes quantises (all but
-    the output head; biases stay unquantised and count in `other`, as do embeddings, norms and an
-    untied head). `linears` lists (name suffix, in_features, out_features) per layer instance."""
+    """`linear`: the nn.Linear weights bitsandbytes quantises (not the head); `other`: the rest (biases,
+    embeddings, norms, an untied head). `linears`: (name suffix, in, out) per layer instance."""
 
     name: str
     linear: int
@@ -128,14 +127,14 @@ class MemoryEstimate:
     seq_len: int
     batch_size: int
     lora_params: int
-    weights: float      # NF4 + double quant linear weights, the rest in the compute dtype
+    weights: float      # NF4 + double quant linear weights, the rest in fp32 (or the compute dtype)
     lora: float         # fp32 adapters + fp32 gradients + optimizer states
     activations: float
     logits: float
     overhead: float     # not seen by torch.cuda.max_memory_allocated
 
     @property
-    def total(self) -> float:
+    def total(self) -> float:  # what the GPU must hold, CUDA context included
         return self.weights + self.lora + self.activations + self.logits + self.overhead
 
     def fits(self, budget_gb: float) -> bool:
@@ -151,8 +150,9 @@ class MemoryEstimate:
 
 def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, targets=None,
              gradient_checkpointing: bool = True, optimizer: str = "paged_adamw_8bit",
-             compute_bytes: int = 2) -> MemoryEstimate:
-    """Memory of one QLoRA step for a model (anything `count_parameters` takes, or its count)."""
+             compute_bytes: int = 2, upcast_other: bool = True) -> MemoryEstimate:
+    """Memory of one QLoRA step for a model (anything `count_parameters` takes, or its count). With
+    `upcast_other`, unquantised parameters are fp32, as `prepare_model_for_kbit_training` makes them."""
     if optimizer not in OPTIMIZER_STATE_BYTES:
         raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_STATE_BYTES)}")
     count = name_or_count if isinstance(name_or_count, ParameterCount) else count_parameters(name_or_count)
@@ -169,7 +169,7 @@ def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, tar
     logits = tokens * count.vocab * (compute_bytes + 4 + 4 + 4)
     return MemoryEstimate(
         count.name, seq_len, batch_size, lora_params,
-        weights=(count.linear * NF4_DQ_BYTES + count.other * compute_bytes) / GIB,
+        weights=(count.linear * NF4_DQ_BYTES + count.other * (4 if upcast_other else compute_bytes)) / GIB,
         lora=lora_params * (4 + 4 + OPTIMIZER_STATE_BYTES[optimizer]) / GIB,
         activations=activations / GIB, logits=logits / GIB, overhead=OVERHEAD_GB)
 

@@ -80,18 +80,24 @@ def read_mix(folder: str | Path) -> tuple[list[fourcol.Row], list[fourcol.Row]]:
     return fourcol.read(folder / "train.tsv"), fourcol.read(folder / "dev.tsv")
 
 
-def workshop_mix(tokenizer, max_tokens: int = 384, style: str = "alpaca"):
-    """(train rows, dev rows) as notebook 02 makes them from the synthetic samples of every task
-    (workshop defaults, inputs trimmed to fit `max_tokens`), for when its files are not at hand."""
+def workshop_mix(tokenizer, max_tokens: int = 384, style: str = "alpaca", folder: str | Path | None = None):
+    """(train rows, dev rows) as notebook 02 makes them (every task, workshop defaults, inputs trimmed
+    to fit `max_tokens`) from the synthetic samples, or from the official files under `folder` (a
+    task without them there uses its sample), for when notebook 02's files are not at hand."""
     from . import lengths, mix, tasks
 
     names = list(tasks.TASKS)
-    train_part, dev_part = mix.load_samples(names, "train"), mix.load_samples(names, "dev")
-    built = mix.build({name: train_part[name] + dev_part[name] for name in names})
+    if folder is None:
+        train_part, dev_part = mix.load_samples(names, "train"), mix.load_samples(names, "dev")
+        pool = {name: train_part[name] + dev_part[name] for name in names}
+    else:
+        pool = mix.load_official(names, folder)
+    built = mix.build(pool)
     train_rows, report = lengths.trim_inputs(built.train, tokenizer, max_tokens, style)
     dev_rows, _ = lengths.trim_inputs(built.dev, tokenizer, max_tokens, style)
-    print(f"the workshop mix of the synthetic samples: {len(train_rows)} train rows, {len(dev_rows)} dev "
-          f"rows, {sum(report.trimmed.values())} train inputs trimmed to fit {max_tokens} tokens")
+    print(f"the workshop mix of the {'synthetic samples' if folder is None else folder}: {len(train_rows)} "
+          f"train rows, {len(dev_rows)} dev rows, {sum(report.trimmed.values())} train inputs trimmed to "
+          f"fit {max_tokens} tokens")
     return train_rows, dev_rows
 
 

@@ -1,6 +1,3 @@
-import doctest
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -100,7 +97,8 @@ def test_options_change_the_parts_they_should(llama_1b):
     base = memory.estimate(llama_1b, 384, 8)
     assert memory.estimate(llama_1b, 384, 8, gradient_checkpointing=False).activations > 4 * base.activations
     assert memory.estimate(llama_1b, 384, 8, optimizer="adamw_torch").lora > base.lora
-    assert memory.estimate(llama_1b, 384, 8, compute_bytes=4).weights > base.weights
+    assert memory.estimate(llama_1b, 384, 8, compute_bytes=4).activations > base.activations
+    assert memory.estimate(llama_1b, 384, 8, upcast_other=False).weights < base.weights  # fp32 embeddings
     with pytest.raises(ValueError, match="paged_adamw_8bit"):
         memory.estimate(llama_1b, 384, 8, optimizer="lion")
 
@@ -137,9 +135,3 @@ def test_default_budget_without_a_gpu_is_the_t4_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert memory.default_budget_gb() == memory.T4_BUDGET_GB == 13.0
 
-
-def test_docstring_examples_and_a_light_import():
-    result = doctest.testmod(memory, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0, result
-    code = "import sys, biss_helpers.memory; assert 'torch' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True)

@@ -44,8 +44,8 @@ def test_lora_finds_every_projection_and_only_adapters_train(kind, expected, cap
 
 def test_named_targets_are_used_as_given():
     model = models.add_lora(tiny_model("llama"), models.LoraSettings(r=4, targets=["q_proj", "v_proj"]))
-    adapted = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n, p in model.named_parameters() if p.requires_grad}
-    assert adapted == {"q_proj", "v_proj"}
+    trainable = [name for name, p in model.named_parameters() if p.requires_grad]
+    assert {name.split(".lora_")[0].rsplit(".", 1)[-1] for name in trainable} == {"q_proj", "v_proj"}
 
 
 def test_a_fresh_adapter_changes_nothing_until_trained():
@@ -78,7 +78,8 @@ def test_pad_token_is_distinct_from_eos_where_the_vocabulary_allows(offline):
 
 
 def test_a_tokenizer_with_nothing_spare_pads_with_eos_and_says_so(capsys):
-    from tokenizers import Tokenizer, models as tmodels
+    from tokenizers import Tokenizer
+    from tokenizers import models as tmodels
     from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(tmodels.WordLevel({"a": 0, "</s>": 1}, unk_token="a"))

@@ -140,3 +140,14 @@ def test_training_stops_early_when_the_dev_loss_stops_falling(base_dir, tmp_path
                          settings(tmp_path, max_steps=20, eval_steps=2, learning_rate=0.0, patience=1))
     steps = [row["step"] for row in run.history if "dev_loss" in row]
     assert max(steps) < 20 and len(set(dev_losses(run.history))) == 1, steps
+
+
+def test_workshop_mix_has_every_task_and_every_non_quoting_row_fits(capsys):
+    from biss_helpers import lengths, tasks
+
+    tok = tiny.tokenizer("llama")
+    train_rows, dev_rows = training.workshop_mix(tok, max_tokens=384)
+    assert {r.task for r in train_rows} == {r.task for r in dev_rows} == set(tasks.TASKS)
+    assert "the workshop mix of the synthetic samples" in capsys.readouterr().out
+    for row, length in zip(train_rows, lengths.prompt_lengths(train_rows, tok), strict=True):
+        assert length.total <= 384 or tasks.TASKS[row.task].needs_example, row.id
