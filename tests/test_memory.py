@@ -1,3 +1,4 @@
+"""The GPU-memory preflight: counts on the meta device, estimates against loaded models, advice."""
 
 import pytest
 import torch
