@@ -54,7 +54,7 @@ def test_a_few_steps_lower_the_dev_loss_and_the_best_adapter_reloads_identically
     train_rows, dev_rows = training.read_mix(base_dir)
     run = training.train(model, tok, train_rows, dev_rows, settings(tmp_path / "run", max_steps=12))
     dev = dev_losses(run.history)
-    assert len(dev) == 3 and min(dev[1:]) < dev[0]
+    assert len(dev) == 4 and min(dev[1:]) < dev[0]    # steps 0 (before training), 4, 8, 12
     assert run.best_step in (4, 8, 12) and run.tokens_per_second > 0 and run.peak_gpu_gb is None
     assert len(run.padding) == 1 and run.padding[0] < 0.1          # one epoch, grouped batches
     assert any("train_loss" in row for row in run.history)
@@ -77,9 +77,12 @@ def test_resume_after_a_lost_session_continues_at_the_right_step_with_the_same_b
     model, tok = fresh(base_dir)
     resumed = training.train(model, tok, train_rows, dev_rows, settings(tmp_path / "b", patience=10),
                              resume=True)
-    assert min(row["step"] for row in resumed.history) > 4          # steps 1-4 were not redone
     after = {row["step"]: row["train_loss"] for row in resumed.history if "train_loss" in row}
     before = {row["step"]: row["train_loss"] for row in full.history if "train_loss" in row}
+    # It starts by evaluating the weights of step 4, as the unbroken run did at step 4.
+    first_dev = next(row for row in resumed.history if "dev_loss" in row)
+    assert first_dev["step"] == 4
+    assert first_dev["dev_loss"] == pytest.approx(dev_losses(full.history)[1], rel=1e-5)
     assert sorted(after) == [6, 8]
     for step, loss in after.items():  # same data order, same weights: the same losses
         assert loss == pytest.approx(before[step], rel=1e-4)
