@@ -68,3 +68,11 @@ def test_prepare_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         zoo.prepare_smollm2(target)
     assert not (target / "config.json").exists()
+
+
+def test_the_smollm2_copy_is_a_plain_model_that_any_quantization_can_load():
+    import json
+
+    config = json.loads((zoo.path("smollm2") / "config.json").read_text(encoding="utf-8"))
+    # the GGUF entry would make transformers refuse a BitsAndBytesConfig (QLoRA in Lab 2.2)
+    assert "quantization_config" not in config and config["model_type"] == "llama"
