@@ -13,7 +13,7 @@ import json
 import sys
 import tempfile
 
-from biss_helpers import cli
+from biss_helpers import bert
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--model", default="dbmdz/bert-base-italian-xxl-cased")
@@ -21,6 +21,6 @@ parser.add_argument("--data", default="tweet_sentiment_it")
 args = parser.parse_args()
 
 with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(sys.stderr):
-    scores = cli.demo(args.model, args.data, folder)
+    scores = bert.run(bert.ClassifierSettings(model=args.model, data=args.data, output_dir=folder))
 print(json.dumps({"bench": "lab1_finetune", "model": args.model, "data": args.data,
                   **{k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}}))

@@ -4,8 +4,9 @@
 
 Builds the workshop training mix as notebook 02 does (sample files, 384 tokens, SmolLM2 tokenizer)
 and, when ../shared/evalita/real exists beside the project, the mix of the real EVALITA files too.
-It compares `collate.grouped_batches` with random batches padded to their longest row (the
-BISS-2024 / alpaca-lora way): the padding fraction over a whole epoch, and the useful-token
+It compares the batches the Trainer's ``group_by_length`` sampler draws (`collate.trainer_batches`,
+what `training.train` uses) with random batches padded to their longest row (the BISS-2024 /
+alpaca-lora way): the padding fraction over a whole epoch, and the useful-token
 throughput (non-padding tokens per second of forward+backward of SmolLM2-135M, float32, CPU)
 timed on `--batches` batches of each kind drawn at random with a fixed seed, from the real mix when
 there is one ("data" says which). Target: grouped padding under 10%, throughput at least 1.5x
@@ -35,11 +36,11 @@ def log(*parts) -> None:
 
 def tokenized_mix(tokenizer, real: bool) -> tuple[list[dict], int]:
     """The training examples of the sample mix (or the real one) and how many rows were too long."""
-    from biss_helpers import collate, training
+    from biss_helpers import collate, mix
 
     # The loaders print what they read: stdout is kept for the JSON line.
     with contextlib.redirect_stdout(sys.stderr):
-        rows, _ = training.workshop_mix(tokenizer, MAX_TOKENS, folder=REAL if real else None)
+        rows, _ = mix.workshop(tokenizer, MAX_TOKENS, folder=REAL if real else None)
     # Rows of quoting tasks over the limit are left whole by trim_inputs; a trainer cannot take them.
     examples, report = collate.tokenize(rows, tokenizer, MAX_TOKENS, too_long="skip")
     return examples, len(report.skipped)
@@ -49,7 +50,8 @@ def padding(sizes: list[int], batch_size: int, seed: int) -> tuple[dict, dict]:
     """Both batch lists over one epoch, and their padding fractions."""
     from biss_helpers import collate
 
-    lists = {"grouped": collate.grouped_batches(sizes, batch_size, seed),
+    # grad_accum 2, the Colab default: the sampler sorts mega-batches of optimizer steps.
+    lists = {"grouped": collate.trainer_batches(sizes, batch_size, grad_accum=2, seed=seed),
              "random": collate.random_batches(len(sizes), batch_size, seed)}
     pad = {k: collate.padding_fraction(batches, sizes) for k, batches in lists.items()}
     return lists, {"rows": len(sizes), "pad_fraction_grouped": round(pad["grouped"], 4),

@@ -26,19 +26,19 @@ from . import env
 @dataclass
 class ClassifierSettings:
     """Workshop defaults: a few minutes on a Colab T4 with bert-base, about a minute on a CPU
-    with the offline MiniLM."""
+    with the offline MiniLM. Each field is also an option of ``biss demo``."""
 
-    model: str = "dbmdz/bert-base-italian-xxl-cased"
-    data: str = "tweet_sentiment_it"
-    max_length: int = 128
-    epochs: int = 8
-    batch_size: int = 16
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.01
-    warmup: float = 0.1  # fraction of the training steps
-    patience: int = 2  # epochs without a better dev macro-F1 before stopping
-    seed: int = 42
-    output_dir: str = "runs/lab1"
+    model: str = "dbmdz/bert-base-italian-xxl-cased"  # hub id or local folder of the encoder
+    data: str = "tweet_sentiment_it"  # a dataset name (sentences.load) or a folder of train/dev/test
+    max_length: int = 128             # tokens per sentence; longer ones are cut
+    epochs: int = 8                   # at most: early stopping usually ends sooner
+    batch_size: int = 16              # sentences per step
+    learning_rate: float = 5e-5       # peak learning rate, after warm-up
+    weight_decay: float = 0.01        # AdamW's decoupled weight decay
+    warmup: float = 0.1               # share of the training steps
+    patience: int = 2                 # epochs without a better dev macro-F1 before stopping
+    seed: int = 42                    # head initialisation, data order, dropout
+    output_dir: str = "runs/lab1"     # checkpoints of the run
 
 
 @dataclass
@@ -213,6 +213,30 @@ def save(model, tokenizer, folder) -> list[str]:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return sorted(p.name for p in folder.iterdir())
+
+
+def run(settings: ClassifierSettings | None = None) -> dict:
+    """Lab 1 end to end, as notebook 01 runs it (`make demo`, `bench/lab1_finetune.py`): dev and test
+    macro-F1, the test score of the majority baseline, training time, peak GPU memory, the device."""
+    from . import metrics, sentences
+
+    settings = settings or ClassifierSettings()
+    runtime = env.setup(settings.seed)
+    data = sentences.load(settings.data)
+    print(data.summary())
+    model, tokenizer = load_encoder(settings.model, data.labels)
+    tuned = fine_tune(model, tokenizer, data, settings)
+    dev, test = (evaluate(tuned.model, tokenizer, part, settings.max_length)
+                 for part in (data.dev, data.test))
+    majority = sentences.majority_label(data.train)
+    baseline = metrics.macro_f1([s.label for s in data.test], [majority] * len(data.test))
+    print(f"kept epoch {tuned.best_epoch} of {len(tuned.history)} (best dev macro-F1), "
+          f"{tuned.seconds:.0f} s of training")
+    print(f"dev macro-F1 {dev.macro_f1:.3f} | test macro-F1 {test.macro_f1:.3f}"
+          f" | test majority baseline {baseline:.3f}")
+    return {"dev_macro_f1": dev.macro_f1, "test_macro_f1": test.macro_f1, "test_majority_macro_f1": baseline,
+            "train_seconds": tuned.seconds, "peak_gpu_gb": tuned.peak_gpu_gb, "best_epoch": tuned.best_epoch,
+            "device": runtime.gpu or "cpu", "offline": runtime.offline}
 
 
 def load(folder):

@@ -9,7 +9,7 @@ here (EmotivITA, the KIND ``dataset/`` files) have ``sha256=None``: they are dow
 obtained is printed so that an instructor can pin it in `SOURCES`.
 
 Offline (``BISS_OFFLINE=1``) nothing is downloaded: the labs use the synthetic samples of
-``biss_helpers/data/evalita/`` instead (`mix.load_samples`). ``file://`` URLs still work (tests).
+``biss_helpers/data/evalita/`` instead (`tasks.sources.load_samples`). ``file://`` URLs still work (tests).
 
 >>> paths = fetch("wicita", "data/wicita")   # doctest: +SKIP
 downloaded binary/train.jsonl (1415065 bytes, sha256 ok)
@@ -213,7 +213,8 @@ def fetch(name_or_source: str | Source | Iterable[Source], folder: str | Path) -
     if remote and env.offline():
         raise RuntimeError(f"offline mode ({env.OFFLINE_VARIABLE}=1): not downloading {len(remote)} "
                            f"file(s) (first: {remote[0]}). Use the synthetic samples in "
-                           "biss_helpers/data/evalita/ (mix.load_samples, task.sample_paths), or unset "
+                           "biss_helpers/data/evalita/ (tasks.sources.load_samples, task.sample_paths), "
+                           "or unset "
                            f"{env.OFFLINE_VARIABLE} on a machine with internet access.")
     for source, target in todo:
         target.unlink(missing_ok=True)  # a file with the wrong hash never stays, even if this fails

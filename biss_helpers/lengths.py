@@ -1,9 +1,9 @@
 """Length control: how many tokens each training row takes, and trimming inputs to a budget.
 
-A row becomes the prompt (`prompts.build_prompt` with the task's instruction from the registry) plus
-the target plus EOS. Rows longer than the training `max_length` get truncated from the end, so the
-*answer* is what the model loses. `trim_inputs` cuts the input instead (token-exact, keeping its
-beginning) so that every answer fits; a row whose answer cannot fit even with no input is kept
+A row becomes its prompt (`prompts.row_prompt`) plus the target plus EOS, and must fit in the
+training budget `max_tokens`: `collate` refuses a longer row rather than cut its answer.
+`trim_inputs` cuts the input instead (token-exact, keeping its beginning) so that every answer fits;
+a row whose answer cannot fit even with no input, or whose answer quotes its input, is kept
 unchanged and listed in the report, never dropped silently.
 
 >>> from biss_helpers import fourcol, tiny
@@ -37,19 +37,6 @@ class RowLength:
         return self.prompt + self.target
 
 
-def row_prompt(row: fourcol.Row, style: str = "alpaca", tokenizer=None, input: str | None = None) -> str:
-    """The prompt of `row` (its task's instruction from the registry, its input or `input`)."""
-    text = row.input if input is None else input
-    return prompts.build_prompt(get_task(row.task).instruction, text, style=style, tokenizer=tokenizer)
-
-
-def adds_special_tokens(style: str) -> bool:
-    """Whether the prompt is tokenized with the tokenizer's special tokens (its BOS). Alpaca text
-    gets them as in training; a chat template already writes its own into the text, so adding
-    them again would count (and train) a double BOS."""
-    return style == "alpaca"
-
-
 def _count(texts: list[str], tokenizer, special: bool) -> list[int]:
     if not texts:
         return []
@@ -57,15 +44,16 @@ def _count(texts: list[str], tokenizer, special: bool) -> list[int]:
     return [len(ids) for ids in tokenizer(texts, add_special_tokens=special, verbose=False)["input_ids"]]
 
 
-def _prompt_tokens(prompts_: list[str], tokenizer, style: str) -> list[int]:
-    return _count(prompts_, tokenizer, special=adds_special_tokens(style))
+def _prompt_tokens(texts: list[str], tokenizer, style: str) -> list[int]:
+    return _count(texts, tokenizer, special=prompts.adds_special_tokens(style))
 
 
 def prompt_lengths(rows: Sequence[fourcol.Row], tokenizer, style: str = "alpaca") -> list[RowLength]:
     """Per row (same order): tokens of the prompt and of target + EOS. Prompt and target are
     counted apart, as the trainer tokenizes them for completion-only loss."""
     rows = list(rows)
-    prompt_counts = _prompt_tokens([row_prompt(r, style, tokenizer) for r in rows], tokenizer, style)
+    texts = [prompts.row_prompt(r, style, tokenizer) for r in rows]
+    prompt_counts = _prompt_tokens(texts, tokenizer, style)
     target_counts = _count([r.target for r in rows], tokenizer, special=False)
     return [RowLength(r.id, r.task, p, t + 1) for r, p, t in zip(rows, prompt_counts, target_counts,
                                                                   strict=True)]
@@ -137,7 +125,8 @@ def _fitting_input(row, ids: list[int], budget: int, tokenizer, style: str) -> s
                                 clean_up_tokenization_spaces=False).rstrip().rstrip("\ufffd").rstrip()
 
     def fits(k: int) -> bool:
-        return _prompt_tokens([row_prompt(row, style, tokenizer, text(k))], tokenizer, style)[0] <= budget
+        prompt = prompts.row_prompt(row, style, tokenizer, text(k))
+        return _prompt_tokens([prompt], tokenizer, style)[0] <= budget
 
     low, high = 0, len(ids) - 1   # k = 0 (empty input) fits: the caller checked
     while low < high:
@@ -151,8 +140,6 @@ def trim_inputs(rows: Sequence[fourcol.Row], tokenizer, max_tokens: int,
     """Rows (same number, same order) whose prompt + target + EOS fit in `max_tokens`, by cutting
     the end of the input only; targets are never touched. Running it twice changes nothing.
     Rows of tasks whose answer quotes the input are never cut: they are listed in the report."""
-    from .tasks import TASKS
-
     rows = list(rows)
     report = TrimReport(max_tokens)
     lengths = prompt_lengths(rows, tokenizer, style)
@@ -162,12 +149,12 @@ def trim_inputs(rows: Sequence[fourcol.Row], tokenizer, max_tokens: int,
         if length.total <= max_tokens:
             out.append(row)
             continue
-        if getattr(TASKS.get(row.task), "needs_example", False):
+        if get_task(row.task).answer_quotes_input:
             report.quoting.setdefault(row.task, []).append(row.id)
             out.append(row)
             continue
         budget = max_tokens - length.target
-        if _prompt_tokens([row_prompt(row, style, tokenizer, "")], tokenizer, style)[0] > budget:
+        if _prompt_tokens([prompts.row_prompt(row, style, tokenizer, "")], tokenizer, style)[0] > budget:
             report.too_long.setdefault(row.task, []).append(row.id)
             out.append(row)
             continue

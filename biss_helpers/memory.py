@@ -1,4 +1,4 @@
-"""GPU-memory preflight for QLoRA: will this model, sequence length and batch size fit the GPU?
+"""GPU-memory preflight for QLoRA: will this model, token budget and batch size fit the GPU?
 
 The parameters are counted from the model's config on the meta device (nothing is downloaded or
 allocated), turned into GiB per weight format, and added to what a QLoRA training step needs:
@@ -15,10 +15,10 @@ fp16/bf16           2.33
 int8                1.40
 nf4                 0.99
 nf4 + double quant  0.95
->>> plan = estimate(count, seq_len=384, batch_size=8)
+>>> plan = estimate(count, max_tokens=384, batch_size=8)
 >>> round(plan.logits, 2), plan.fits(T4_BUDGET_GB)
 (5.14, True)
->>> preflight("meta-llama/Llama-3.2-1B-Instruct", seq_len=384, batch_size=64)  # doctest: +SKIP
+>>> preflight("meta-llama/Llama-3.2-1B-Instruct", max_tokens=384, batch_size=64)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from . import env
 GIB = 2**30
 T4_BUDGET_GB = 13.0  # what a 15 GB T4 can safely use: 14.7 GiB visible, minus the CUDA context and slack
 OVERHEAD_GB = 0.5  # CUDA context (cuBLAS, kernels) and allocator slack
-MIN_SEQ_LEN, SEQ_STEP = 128, 64
+MIN_TOKENS, TOKENS_STEP = 128, 64
 NF4_BYTES = 0.5 + 4 / 64  # 4-bit codes + one fp32 absmax per block of 64 weights
 NF4_DQ_BYTES = 0.5 + 1 / 64 + 4 / (64 * 256)  # absmax in 8 bit, one fp32 constant per 256 of them
 # Per-token activations a LLaMA decoder layer keeps for its backward, counted in compute-dtype tensors:
 # norms (their fp32 upcasts count twice), q/k/v, attention output, residuals and the copy LoRA dropout
 # makes of each adapted projection's input: about 16 of hidden size; gate, up, act(gate), act(gate)*up:
-# 4 of intermediate size. Attention is SDPA/flash: no seq x seq score matrix is kept.
+# 4 of intermediate size. Attention is SDPA/flash: no tokens x tokens score matrix is kept.
 ACTIVATIONS_PER_HIDDEN, ACTIVATIONS_PER_INTERMEDIATE = 16, 4
 OPTIMIZER_STATE_BYTES = {"paged_adamw_8bit": 2, "adamw_8bit": 2, "adamw_bnb_8bit": 2,
                          "paged_adamw_32bit": 8, "adamw_torch": 8, "adamw_torch_fused": 8}
@@ -124,7 +124,7 @@ class MemoryEstimate:
     """GiB needed by one QLoRA training step, part by part."""
 
     name: str
-    seq_len: int
+    max_tokens: int
     batch_size: int
     lora_params: int
     weights: float      # NF4 + double quant linear weights, the rest in fp32 (or the compute dtype)
@@ -143,12 +143,12 @@ class MemoryEstimate:
     def summary(self) -> str:
         parts = [("weights", self.weights), ("lora", self.lora), ("activations", self.activations),
                  ("logits", self.logits), ("overhead", self.overhead), ("total", self.total)]
-        head = (f"{self.name}: seq_len {self.seq_len}, batch {self.batch_size}, "
+        head = (f"{self.name}: max_tokens {self.max_tokens}, batch {self.batch_size}, "
                 f"{self.lora_params / 1e6:.1f}M LoRA parameters")
         return "\n".join([head] + [f"  {part:12} {gb:6.2f} GiB" for part, gb in parts])
 
 
-def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, targets=None,
+def estimate(name_or_count, max_tokens: int, batch_size: int, lora_r: int = 16, targets=None,
              gradient_checkpointing: bool = True, optimizer: str = "paged_adamw_8bit",
              compute_bytes: int = 2, upcast_other: bool = True) -> MemoryEstimate:
     """Memory of one QLoRA step for a model (anything `count_parameters` takes, or its count). With
@@ -156,7 +156,7 @@ def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, tar
     if optimizer not in OPTIMIZER_STATE_BYTES:
         raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_STATE_BYTES)}")
     count = name_or_count if isinstance(name_or_count, ParameterCount) else count_parameters(name_or_count)
-    tokens = batch_size * seq_len
+    tokens = batch_size * max_tokens
     lora_params = count.lora_params(lora_r, targets)
     per_layer = tokens * (ACTIVATIONS_PER_HIDDEN * count.hidden
                           + ACTIVATIONS_PER_INTERMEDIATE * count.intermediate) * compute_bytes
@@ -168,7 +168,7 @@ def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, tar
     # gradient: with Llama 3's 128k vocabulary this is the largest part of all.
     logits = tokens * count.vocab * (compute_bytes + 4 + 4 + 4)
     return MemoryEstimate(
-        count.name, seq_len, batch_size, lora_params,
+        count.name, max_tokens, batch_size, lora_params,
         weights=(count.linear * NF4_DQ_BYTES + count.other * (4 if upcast_other else compute_bytes)) / GIB,
         lora=lora_params * (4 + 4 + OPTIMIZER_STATE_BYTES[optimizer]) / GIB,
         activations=activations / GIB, logits=logits / GIB, overhead=OVERHEAD_GB)
@@ -177,7 +177,7 @@ def estimate(name_or_count, seq_len: int, batch_size: int, lora_r: int = 16, tar
 @dataclass
 class Preflight:
     """`estimate` is for the settings asked for and `fits` says whether they fit the budget;
-    batch_size, grad_accum and seq_len are the recommended settings (the asked ones when they fit,
+    batch_size, grad_accum and max_tokens are the recommended settings (the asked ones when they fit,
     also when nothing fits), `recommended` their estimate (None when nothing fits)."""
 
     estimate: MemoryEstimate
@@ -185,7 +185,7 @@ class Preflight:
     fits: bool
     batch_size: int
     grad_accum: int
-    seq_len: int
+    max_tokens: int
     recommended: MemoryEstimate | None
     verdict: str
 
@@ -197,37 +197,39 @@ def default_budget_gb() -> float:
     return torch.cuda.mem_get_info()[0] / GIB if torch.cuda.is_available() else T4_BUDGET_GB
 
 
-def preflight(model, seq_len: int, batch_size: int, grad_accum: int = 1, budget_gb: float | None = None,
+def preflight(model, max_tokens: int, batch_size: int, grad_accum: int = 1, budget_gb: float | None = None,
               **estimate_kwargs) -> Preflight:
     """Check the settings against the budget, recommend ones that fit, and print a short report.
     Call it before loading the model: the default budget is the GPU memory free now."""
     count = model if isinstance(model, ParameterCount) else count_parameters(model)
     budget = default_budget_gb() if budget_gb is None else budget_gb
-    asked = found = estimate(count, seq_len, batch_size, **estimate_kwargs)
-    effective, batch, seq = batch_size * grad_accum, batch_size, seq_len
+    asked = found = estimate(count, max_tokens, batch_size, **estimate_kwargs)
+    effective, batch, tokens = batch_size * grad_accum, batch_size, max_tokens
     while not found.fits(budget) and batch > 1:  # halve the batch, keep the effective batch
         batch = max(d for d in range(1, batch // 2 + 1) if effective % d == 0)
-        found = estimate(count, seq, batch, **estimate_kwargs)
-    while not found.fits(budget) and seq > MIN_SEQ_LEN:
-        seq = max(MIN_SEQ_LEN, seq - SEQ_STEP)
-        found = estimate(count, seq, batch, **estimate_kwargs)
+        found = estimate(count, tokens, batch, **estimate_kwargs)
+    while not found.fits(budget) and tokens > MIN_TOKENS:
+        tokens = max(MIN_TOKENS, tokens - TOKENS_STEP)
+        found = estimate(count, tokens, batch, **estimate_kwargs)
     if asked.fits(budget):
         verdict = f"fits: {asked.total:.2f} of {budget:.2f} GiB"
     elif found.fits(budget):
         verdict = (f"does not fit ({asked.total:.2f} > {budget:.2f} GiB): use batch_size={batch}, "
                    f"grad_accum={effective // batch} (same effective batch {effective}), "
-                   f"seq_len={seq}: {found.total:.2f} GiB")
-        if seq < seq_len:
-            verdict += f"; inputs longer than {seq} tokens will be trimmed"
+                   f"max_tokens={tokens}: {found.total:.2f} GiB")
+        if tokens < max_tokens:
+            verdict += (f"; trim the training files to {tokens} tokens (lengths.trim_inputs, notebook 02): "
+                        "a longer row is refused, never cut")
     else:
-        verdict = (f"DOES NOT FIT: even batch_size=1 and seq_len={seq} need {found.total:.2f} GiB, "
+        verdict = (f"DOES NOT FIT: even batch_size=1 and max_tokens={tokens} need {found.total:.2f} GiB, "
                    f"more than the {budget:.2f} GiB budget. Use a smaller model.")
     if not found.fits(budget):  # no recommendation: the settings asked for come back
-        batch, seq, found = batch_size, seq_len, None
-    result = Preflight(asked, budget, asked.fits(budget), batch, effective // batch, seq, found, verdict)
+        batch, tokens, found = batch_size, max_tokens, None
+    result = Preflight(asked, budget, asked.fits(budget), batch, effective // batch, tokens, found, verdict)
     print(asked.summary())
     print(f"  {'budget':12} {budget:6.2f} GiB\n{verdict}")
-    print(f"settings: batch_size={result.batch_size} grad_accum={result.grad_accum} seq_len={result.seq_len}")
+    print(f"settings: batch_size={result.batch_size} grad_accum={result.grad_accum} "
+          f"max_tokens={result.max_tokens}")
     return result
 
 

@@ -1,12 +1,15 @@
-"""The multi-task training mix: N examples per task, a leak-free train/dev split, 4-column rows.
+"""The multi-task training mix and its files: N examples per task, a leak-free train/dev split,
+and the ``train.tsv``/``dev.tsv`` that the training lab reads.
 
     official examples --sample--> N per task --split--> train | dev --augment(train only)--> rows
+    rows --lengths.trim_inputs--> write_files(folder) --> train.tsv, dev.tsv --> read_files(folder)
 
 `split` keeps every group of `task.group` on one side (a PoliticIT author, a LangLearn pair and its
 reverse, a WiC pair and its inverse, a DisCoTex document), so the dev score is not inflated by
 near-copies of training rows, and stratifies on `task.stratum` so that every label keeps examples
 on the train side. `task.augment` runs on the train side only, after the split: a derived example
 can never leak into dev. Every step is seeded, so the same settings give the same files.
+`workshop` is the whole recipe with the workshop defaults, as notebook 02 runs it.
 
 >>> from biss_helpers.tasks import Example, Task
 >>> class Toy(Task):
@@ -29,18 +32,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fourcol
-from .tasks import TASKS, get_task
+from .tasks import get_task
 from .tasks.base import Example, Task
+
+FILES = ("train.tsv", "dev.tsv")  # the training files of a mix, in its folder
 
 
 @dataclass
 class MixSettings:
-    """The workshop defaults: 100 examples per task, 10% of them for dev, seed 42, every task."""
+    """The workshop defaults: 100 examples per task, 10% of them for dev, seed 42, every task. Each
+    field is also an option of ``biss mix``."""
 
-    per_task: int | None = 100      # None: every available example
-    dev_fraction: float = 0.1
-    seed: int = 42
-    tasks: list[str] | None = None  # None: every registered task (load_samples) / every given one (build)
+    per_task: int | None = 100      # examples per task (None: every available one)
+    dev_fraction: float = 0.1       # share of each task's examples kept for dev
+    seed: int = 42                  # sampling, split and shuffle
+    tasks: list[str] | None = None  # task keys to mix; none given: every task (every one given to build)
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,6 @@ class Mix:
         lines.append(f"train rows: {len(self.train)}  dev rows: {len(self.dev)}")
         return "\n".join(lines)
 
-    def write(self, folder: str | Path) -> tuple[Path, Path]:
-        """Write ``train.tsv`` and ``dev.tsv`` (4-column format) into `folder`."""
-        folder = Path(folder)
-        fourcol.write(folder / "train.tsv", self.train)
-        fourcol.write(folder / "dev.tsv", self.dev)
-        return folder / "train.tsv", folder / "dev.tsv"
-
 
 def _rng(seed: int, task: Task, step: str) -> random.Random:
     # A string seed is hashed with SHA-512 (not Python's salted hash), so this is the same stream in
@@ -98,16 +97,20 @@ def _groups(task: Task, examples: Sequence[Example]) -> dict[str, list[int]]:
     return found
 
 
-def _strata(task: Task, examples, groups: dict[str, list[int]]) -> dict[str, list[str]]:
-    """Stratum -> its group keys. A group takes its most frequent stratum (a LangLearn pair and its
-    reverse have two labels but must stay together); ties go to the smallest stratum name."""
+def _strata(task: Task, examples, groups: dict[str, list[int]], seed: int, step: str):
+    """(stratum -> its group keys in a seeded random order, stratum -> its number of examples). A
+    group takes its most frequent stratum (a LangLearn pair and its reverse have two labels but must
+    stay together); ties go to the smallest stratum name."""
     by_stratum: dict[str, list[str]] = {}
     for key, members in groups.items():
         counts = Counter(str(task.stratum(examples[i])) for i in members)
         top = max(counts.values())
         stratum = min(s for s, c in counts.items() if c == top)
         by_stratum.setdefault(stratum, []).append(key)
-    return dict(sorted(by_stratum.items()))
+    by_stratum, rng = dict(sorted(by_stratum.items())), _rng(seed, task, step)
+    for keys in by_stratum.values():
+        rng.shuffle(keys)
+    return by_stratum, {s: sum(len(groups[k]) for k in keys) for s, keys in by_stratum.items()}
 
 
 def _quotas(sizes: dict[str, int], total: int) -> dict[str, int]:
@@ -131,11 +134,7 @@ def split(task: Task, examples: Sequence[Example], dev_fraction: float = 0.1,
     groups = _groups(task, examples)
     if len(groups) < 2 or dev_fraction == 0:
         return list(examples), []
-    by_stratum = _strata(task, examples, groups)
-    rng = _rng(seed, task, "split")
-    for keys in by_stratum.values():
-        rng.shuffle(keys)
-    sizes = {s: sum(len(groups[k]) for k in keys) for s, keys in by_stratum.items()}
+    by_stratum, sizes = _strata(task, examples, groups, seed, "split")
     quotas = _quotas(sizes, max(1, round(dev_fraction * len(examples))))
     dev_keys: set[str] = set()
     for stratum, keys in by_stratum.items():
@@ -165,11 +164,7 @@ def sample(examples: Sequence[Example], n: int | None, task: Task, seed: int = 4
     if n is None or n >= len(examples):
         return list(examples)
     groups = _groups(task, examples)
-    by_stratum = _strata(task, examples, groups)
-    rng = _rng(seed, task, "sample")
-    for keys in by_stratum.values():
-        rng.shuffle(keys)
-    sizes = {s: sum(len(groups[k]) for k in keys) for s, keys in by_stratum.items()}
+    by_stratum, sizes = _strata(task, examples, groups, seed, "sample")
     quotas = _quotas(sizes, n)
     chosen: list[int] = []
     for stratum, keys in by_stratum.items():
@@ -197,7 +192,7 @@ def build(examples_by_task: dict[str, list[Example]], settings: MixSettings | No
     names = list(examples_by_task) if settings.tasks is None else list(settings.tasks)
     train_rows: list[fourcol.Row] = []
     dev_rows: list[fourcol.Row] = []
-    report = []
+    report: list[TaskReport] = []
     for name in names:
         task = get_task(name)
         if name not in examples_by_task:
@@ -217,33 +212,45 @@ def build(examples_by_task: dict[str, list[Example]], settings: MixSettings | No
     return Mix(train_rows, dev_rows, report, settings.per_task)
 
 
-def load_samples(task_names: Sequence[str] | None = None, split: str = "train") -> dict[str, list[Example]]:
-    """Task name -> the examples of the package's synthetic sample for `split` (train, dev, gold;
-    test is blind). `task_names` None: every registered task."""
-    found = {}
-    for name in TASKS if task_names is None else task_names:
-        task = get_task(name)
-        paths = task.sample_paths(split)
-        if not paths or not all(p.is_file() for p in paths):
-            expected = ", ".join(map(str, paths)) or "a file name in task.sample"
-            raise FileNotFoundError(f"task {name!r} has no synthetic {split!r} sample (expected {expected})")
-        found[name] = task.read(paths)
-    return found
+def write_files(folder: str | Path, train_rows, dev_rows) -> tuple[Path, Path]:
+    """Write the training files of a mix, ``train.tsv`` and ``dev.tsv`` (4-column), into `folder`.
+
+    >>> import tempfile
+    >>> rows = [fourcol.Row("7", "haspeede", "Che bella giornata", "non_odio")]
+    >>> folder = tempfile.mkdtemp()
+    >>> [path.name for path in write_files(folder, rows, rows[:0])], read_files(folder) == (rows, [])
+    (['train.tsv', 'dev.tsv'], True)
+    """
+    paths = tuple(Path(folder) / name for name in FILES)
+    for path, rows in zip(paths, (train_rows, dev_rows), strict=True):
+        fourcol.write(path, rows)
+    return paths
 
 
-def load_official(task_names: Sequence[str] | None, folder: str | Path) -> dict[str, list[Example]]:
-    """Task name -> the examples of its official training files found anywhere under `folder`
-    (`task.train_files`, e.g. downloaded by `download.fetch` or uploaded); a task whose files are
-    not there uses its synthetic sample (train and dev parts), and says so."""
-    found = {}
-    for name in TASKS if task_names is None else task_names:
-        task = get_task(name)
-        paths = [p for f in task.train_files for p in sorted(Path(folder).rglob(Path(f).name))
-                 if p.as_posix().endswith(f)]
-        if paths:
-            found[name] = task.read(paths)
-            print(f"{name}: {len(found[name])} examples from {', '.join(p.name for p in paths)}")
-        else:
-            found[name] = task.read(task.sample_paths("train")) + task.read(task.sample_paths("dev"))
-            print(f"{name}: no {' / '.join(task.train_files)} under {folder}: the synthetic sample")
-    return found
+def read_files(folder: str | Path) -> tuple[list[fourcol.Row], list[fourcol.Row]]:
+    """(train rows, dev rows) from the ``train.tsv`` and ``dev.tsv`` in `folder`. A task key
+    that is not registered, or a malformed line, is an error naming the file and the line."""
+    paths = [Path(folder) / name for name in FILES]
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"{', '.join(missing)}: no such file; notebook 02 (or `biss mix`) "
+                                f"writes the training files of a mix")
+    return fourcol.read(paths[0]), fourcol.read(paths[1])
+
+
+def workshop(tokenizer, max_tokens: int = 384, style: str = "alpaca", folder: str | Path | None = None,
+             settings: MixSettings | None = None) -> tuple[list[fourcol.Row], list[fourcol.Row]]:
+    """(train rows, dev rows) as notebook 02 makes them: the mix of `settings` (default: the
+    workshop's) from the official files under `folder` or the samples (`tasks.sources.load`), inputs
+    trimmed so that prompt, answer and EOS fit in `max_tokens` tokens of `tokenizer`."""
+    from . import lengths
+    from .tasks import sources
+
+    settings = settings or MixSettings()
+    built = build(sources.load(settings.tasks, folder), settings)
+    train_rows, report = lengths.trim_inputs(built.train, tokenizer, max_tokens, style)
+    dev_rows, _ = lengths.trim_inputs(built.dev, tokenizer, max_tokens, style)
+    print(f"the workshop mix of the {'synthetic samples' if folder is None else folder}: {len(train_rows)} "
+          f"train rows, {len(dev_rows)} dev rows, {sum(report.trimmed.values())} train inputs trimmed to "
+          f"fit {max_tokens} tokens")
+    return train_rows, dev_rows

@@ -28,10 +28,10 @@ PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]", "<|e
 class LoraSettings:
     """The workshop defaults: rank 16, alpha 32 (a scale of alpha / r = 2), every linear layer."""
 
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    targets: list[str] | None = None  # None: every linear projection, found from the architecture
+    r: int = 16                       # rank of the update: its capacity
+    alpha: int = 32                   # the update is scaled by alpha / r
+    dropout: float = 0.05             # dropout on the adapters' input while training
+    targets: list[str] | None = None  # layer names to adapt; none given: every linear projection
 
 
 def compute_dtype():
@@ -102,16 +102,15 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
         device_map=_device_map())
     model.config.pad_token_id = tokenizer.pad_token_id
     if training:
-        kwargs = {"use_reentrant": False}  # the reentrant variant warns and breaks with frozen inputs
-        if quantization:
+        if quantization:  # norms and embeddings to fp32, every base weight frozen
             from peft import prepare_model_for_kbit_training
 
-            model = prepare_model_for_kbit_training(
-                model, use_gradient_checkpointing=gradient_checkpointing,
-                gradient_checkpointing_kwargs=kwargs)
-        elif gradient_checkpointing:
-            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
-            model.enable_input_require_grads()
+            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        if gradient_checkpointing:
+            # Keep one tensor per layer and recompute the rest in the backward pass. The reentrant
+            # variant warns and breaks with frozen inputs; this call also makes the embeddings'
+            # output require gradients, which checkpointing of a frozen model needs.
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
         model.config.use_cache = False  # the cache is useless in training and clashes with checkpointing
     else:
         model.eval()

@@ -78,3 +78,8 @@ def sync(path: Path, root: Path) -> bool:
     if changed:
         path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return changed
+
+
+def sync_all(root: Path) -> dict[str, bool]:
+    """`sync` every notebook in `root`/notebooks; name -> whether it changed."""
+    return {path.name: sync(path, root) for path in sorted((Path(root) / "notebooks").glob("*.ipynb"))}

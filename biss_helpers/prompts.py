@@ -1,5 +1,9 @@
-"""Prompt templates: the Italian Alpaca template of ExtremITA/Camoscio, or the model's own chat
-template. One function, `build_prompt`, for both.
+"""The prompt: the Italian Alpaca template of ExtremITA/Camoscio, or the model's own chat template.
+
+`build_prompt` writes either one from an instruction and an input; `row_prompt` is the prompt of a
+4-column row (its task's instruction from the registry, its input); `adds_special_tokens` says
+whether the prompt is tokenized with the tokenizer's special tokens. Training (`collate`), length
+control (`lengths`) and generation all take the prompt from here, so they always agree.
 
 The Alpaca template is the one the public ExtremITA adapters were trained with, so their outputs
 can be reproduced: a one-sentence header, then ``### Istruzione:``, ``### Input:`` (left out when
@@ -65,3 +69,31 @@ def build_prompt(instruction: str, input: str = "", style: str = "alpaca", token
                          "(base models have none: use style='alpaca')")
     return tokenizer.apply_chat_template(messages(instruction, input, system), tokenize=False,
                                          add_generation_prompt=True)
+
+
+def row_prompt(row, style: str = "alpaca", tokenizer=None, input: str | None = None) -> str:
+    """The prompt of a 4-column `row`: its task's instruction (from the registry) and its input, or
+    `input` in its place (`lengths.trim_inputs` measures shorter inputs this way).
+
+    >>> from biss_helpers import fourcol
+    >>> row = fourcol.Row("7", "haspeede", "Che bella giornata", "non_odio")
+    >>> row_prompt(row).splitlines()[-3:]
+    ['### Input:', 'Che bella giornata', '### Risposta:']
+    """
+    from .tasks import get_task
+
+    text = row.input if input is None else input
+    return build_prompt(get_task(row.task).instruction, text, style=style, tokenizer=tokenizer)
+
+
+def adds_special_tokens(style: str) -> bool:
+    """Whether the prompt is tokenized with the tokenizer's special tokens (its BOS). Alpaca text
+    gets them, as in training; a chat template already writes its own into the text, so adding
+    them again would count (and train) a double BOS.
+
+    >>> adds_special_tokens("alpaca"), adds_special_tokens("chat")
+    (True, False)
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown prompt style {style!r}: use one of {', '.join(STYLES)}")
+    return style == "alpaca"

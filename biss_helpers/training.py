@@ -1,10 +1,12 @@
 """Lab 2.2: QLoRA instruction tuning with the Hugging Face `Trainer` and our collator.
 
-`train` tokenizes the 4-column rows (`collate`), feeds the Trainer length-grouped batches,
-evaluates on dev every `eval_steps`, keeps the checkpoint with the lowest dev loss and stops early
-when the dev loss stops falling, saves checkpoints every `eval_steps` (on Colab to Google Drive:
-`output_folder`), and resumes from the last one after a lost session. A callback records the
-train and dev loss, peak GPU memory and tokens per second.
+`train` receives 4-column rows (read by `mix.read_files`), tokenizes them (`collate`), lets the
+Trainer draw batches grouped by length (its own ``group_by_length`` sampler), evaluates on dev every
+`eval_steps`, keeps the checkpoint with the lowest dev loss and stops early when the dev loss stops
+falling, saves checkpoints every `eval_steps` (on Colab to Google Drive: `output_folder`), and
+resumes from the last one after a lost session. A callback records the train and dev loss, peak GPU
+memory, tokens per second and the padding of the batches trained. `fine_tune` is the whole run from
+a model name (load, LoRA, train), as ``biss train`` runs it.
 
 >>> settings = TrainSettings(output_dir="runs/lab2.2")
 >>> model, tokenizer = models.load_model("unsloth/Llama-3.2-1B-Instruct")  # doctest: +SKIP
@@ -20,32 +22,34 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from . import collate, env, fourcol, models
+from . import collate, env, models
 
 
 @dataclass
 class TrainSettings:
-    """Workshop defaults for a Llama 3.2 1B on a T4 (see `memory.preflight` for other sizes)."""
+    """Workshop defaults for a Llama 3.2 1B on a T4 (see `memory.preflight` for other sizes). Each
+    field is also an option of ``biss train`` (``--grad-accum 4``), its comment the option's help."""
 
-    output_dir: str = "runs/lab2.2"
-    epochs: float = 1.0
+    output_dir: str = "runs/lab2.2"   # checkpoints, then the adapter in OUTPUT_DIR/adapter
+    epochs: float = 1.0               # passes over the training rows
     max_steps: int = -1               # > 0: stop after this many optimizer steps (overrides epochs)
     batch_size: int = 8               # examples per forward pass (and per GPU)
     grad_accum: int = 2               # forward passes per optimizer step: 16 examples per step
     learning_rate: float = 2e-4       # the QLoRA paper's value for small models
-    scheduler: str = "cosine"         # or "linear"
-    warmup: float = 0.05              # share of the steps
+    scheduler: Literal["cosine", "linear"] = "cosine"  # how the learning rate decays after warm-up
+    warmup: float = 0.05              # share of the steps spent raising the learning rate from 0
     max_tokens: int = 384             # prompt + answer + EOS, as trimmed in notebook 02
-    prompt_style: str = "alpaca"      # or "chat" (the model's own template)
-    mask_prompt: bool = True          # loss on the answer only
-    too_long: str = "error"           # or "skip": leave rows longer than max_tokens out, listed
+    prompt_style: Literal["alpaca", "chat"] = "alpaca"  # ExtremITA's Italian Alpaca, or the chat template
+    mask_prompt: bool = True          # loss on the answer only (off: on the prompt too)
+    too_long: Literal["error", "skip"] = "error"  # a row over max_tokens: stop, or leave it out (listed)
     eval_steps: int = 50              # evaluate on dev and save a checkpoint this often
-    logging_steps: int = 10
+    logging_steps: int = 10           # log the train loss this often
     patience: int = 3                 # evaluations without a lower dev loss before stopping
-    group_by_length: bool = True
-    seed: int = 42
-    lora: models.LoraSettings = field(default_factory=models.LoraSettings)
+    group_by_length: bool = True      # batches of similar length (far less padding than random ones)
+    seed: int = 42                    # model initialisation, data order, dropout
+    lora: models.LoraSettings = field(default_factory=models.LoraSettings)  # the adapters
 
 
 @dataclass
@@ -57,7 +61,15 @@ class TrainResult:
     peak_gpu_gb: float | None
     tokens_per_second: float     # non-padding training tokens per second of training steps
     adapter_dir: Path
-    padding: list[float] = field(default_factory=list)  # padding fraction of each epoch's batches
+    padding: list[float] = field(default_factory=list)  # padding share of each epoch's batches
+
+    def summary(self) -> dict:
+        """The run in numbers (the JSON line of ``biss train``)."""
+        dev = [row["dev_loss"] for row in self.history if "dev_loss" in row]
+        return {"adapter": str(self.adapter_dir), "best_step": self.best_step,
+                "first_dev_loss": dev[0] if dev else None, "best_dev_loss": min(dev) if dev else None,
+                "seconds": round(self.seconds, 1), "tokens_per_second": round(self.tokens_per_second, 1),
+                "peak_gpu_gb": self.peak_gpu_gb, "padding_fraction": [round(f, 4) for f in self.padding]}
 
 
 def output_folder(name: str, local_root: str = "runs") -> Path:
@@ -74,56 +86,43 @@ def output_folder(name: str, local_root: str = "runs") -> Path:
     return folder
 
 
-def read_mix(folder: str | Path) -> tuple[list[fourcol.Row], list[fourcol.Row]]:
-    """``train.tsv`` and ``dev.tsv`` of `folder` (what notebook 02 writes)."""
-    folder = Path(folder)
-    return fourcol.read(folder / "train.tsv"), fourcol.read(folder / "dev.tsv")
-
-
-def workshop_mix(tokenizer, max_tokens: int = 384, style: str = "alpaca", folder: str | Path | None = None):
-    """(train rows, dev rows) as notebook 02 makes them (every task, workshop defaults, inputs trimmed
-    to fit `max_tokens`) from the synthetic samples, or from the official files under `folder` (a
-    task without them there uses its sample), for when notebook 02's files are not at hand."""
-    from . import lengths, mix, tasks
-
-    names = list(tasks.TASKS)
-    if folder is None:
-        train_part, dev_part = mix.load_samples(names, "train"), mix.load_samples(names, "dev")
-        pool = {name: train_part[name] + dev_part[name] for name in names}
-    else:
-        pool = mix.load_official(names, folder)
-    built = mix.build(pool)
-    train_rows, report = lengths.trim_inputs(built.train, tokenizer, max_tokens, style)
-    dev_rows, _ = lengths.trim_inputs(built.dev, tokenizer, max_tokens, style)
-    print(f"the workshop mix of the {'synthetic samples' if folder is None else folder}: {len(train_rows)} "
-          f"train rows, {len(dev_rows)} dev rows, {sum(report.trimmed.values())} train inputs trimmed to "
-          f"fit {max_tokens} tokens")
-    return train_rows, dev_rows
-
-
 def _monitor_class():
     from transformers import TrainerCallback
 
     class Monitor(TrainerCallback):
-        """Train and dev loss, peak GPU memory and tokens per second at every log; the padding
-        of each epoch's batches when they are grouped."""
+        """Train and dev loss, peak GPU memory and tokens per second at every log; the padding of
+        the batches each epoch trained on, counted from the attention masks the model receives."""
 
-        def __init__(self, sampler=None):
-            self.history, self.sampler, self.padding = [], sampler, []
+        def __init__(self):
+            self.history, self.padding = [], []
             self.train_seconds, self._started, self.tokens = 0.0, None, 0
-            self._initial_tokens = 0
+            self._initial_tokens, self._real, self._positions = 0, 0, 0
+
+        def count(self, module, args, kwargs):
+            """A forward pre-hook: real and padded positions of each training batch (evaluation
+            runs in eval mode and is not counted)."""
+            mask = kwargs.get("attention_mask")
+            if module.training and mask is not None:
+                self._real += int(mask.sum())
+                self._positions += mask.numel()
+
+        def _close_epoch(self, state) -> None:
+            if self._positions:
+                self.padding.append(1 - self._real / self._positions)
+                self._real = self._positions = 0
+                if state.is_world_process_zero:
+                    print(f"epoch {len(self.padding)}: {self.padding[-1]:.1%} of the batch positions "
+                          "were padding")
 
         def on_train_begin(self, args, state, control, **kwargs):
             # A resumed run starts with the tokens of the earlier session already counted.
             self._initial_tokens = state.num_input_tokens_seen
 
-        def on_epoch_begin(self, args, state, control, **kwargs):
-            if self.sampler is not None:
-                epoch = int(state.epoch or 0)
-                self.padding.append(self.sampler.padding_fraction(epoch))
-                if state.is_world_process_zero:
-                    print(f"epoch {epoch + 1}: padding {self.padding[-1]:.1%} of the batch tokens "
-                          "(length-grouped batches)")
+        def on_epoch_end(self, args, state, control, **kwargs):
+            self._close_epoch(state)
+
+        def on_train_end(self, args, state, control, **kwargs):
+            self._close_epoch(state)  # a run that stopped inside an epoch
 
         def on_step_begin(self, args, state, control, **kwargs):
             self._started = time.perf_counter()
@@ -154,20 +153,6 @@ def _monitor_class():
     return Monitor
 
 
-def _trainer_class():
-    from transformers import Trainer
-
-    class GroupedTrainer(Trainer):
-        """The Trainer, with our length-grouped sampler for the training batches."""
-
-        grouped_sampler = None
-
-        def _get_train_sampler(self, train_dataset=None):
-            return self.grouped_sampler or super()._get_train_sampler(train_dataset)
-
-    return GroupedTrainer
-
-
 def arguments(settings: TrainSettings, has_dev: bool = True):
     """The `TrainingArguments` of a run: paged 8-bit AdamW on a GPU (its states live in 8 bit and
     page to CPU memory at peaks), plain AdamW on a CPU; fp16 or bf16 as the hardware allows."""
@@ -190,6 +175,7 @@ def arguments(settings: TrainSettings, has_dev: bool = True):
         load_best_model_at_end=has_dev, metric_for_best_model="eval_loss", greater_is_better=False,
         seed=settings.seed, data_seed=settings.seed, report_to="none", remove_unused_columns=False,
         include_num_input_tokens_seen="non_padding", dataloader_pin_memory=gpu,
+        train_sampling_strategy="group_by_length" if settings.group_by_length else "random",
         # Without a GPU, torchrun's processes train together over gloo (the test of multi-GPU runs).
         use_cpu=not gpu, ddp_backend="gloo" if not gpu and distributed else None,
         ddp_find_unused_parameters=False)
@@ -201,7 +187,7 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
     model with the best checkpoint loaded. `resume=True` continues from the last checkpoint in
     `settings.output_dir` (none there: a fresh start); a path resumes from that checkpoint."""
     import torch
-    from transformers import EarlyStoppingCallback
+    from transformers import EarlyStoppingCallback, Trainer
     from transformers.trainer_utils import get_last_checkpoint
 
     settings = settings or TrainSettings()
@@ -213,17 +199,13 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
         dev_set, dev_report = collate.tokenize(dev_rows, tokenizer, settings.max_tokens,
                                                settings.prompt_style, settings.mask_prompt, settings.too_long)
         print(f"dev: {dev_report.summary()}")
-    sampler = None
-    if settings.group_by_length:
-        sampler = collate.GroupedSampler([len(e["input_ids"]) for e in train_set], settings.batch_size,
-                                         settings.seed)
-    monitor = _monitor_class()(sampler)
+    monitor = _monitor_class()()
     callbacks = [monitor] + ([EarlyStoppingCallback(settings.patience)] if dev_set else [])
-    trainer = _trainer_class()(
+    trainer = Trainer(
         model=model, args=arguments(settings, dev_set is not None), train_dataset=train_set,
         eval_dataset=dev_set, data_collator=collate.Collator(tokenizer.pad_token_id),
         processing_class=tokenizer, callbacks=callbacks)
-    trainer.grouped_sampler = sampler
+    hook = model.register_forward_pre_hook(monitor.count, with_kwargs=True)
     checkpoint = resume if isinstance(resume, str) else None
     if resume is True:
         folder = Path(settings.output_dir)
@@ -232,7 +214,10 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
-    trainer.train(resume_from_checkpoint=checkpoint)
+    try:
+        trainer.train(resume_from_checkpoint=checkpoint)
+    finally:
+        hook.remove()
     seconds = time.perf_counter() - start
     adapter_dir = Path(settings.output_dir) / "adapter"
     if trainer.is_world_process_zero():
@@ -243,3 +228,14 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
     speed = monitor.tokens / monitor.train_seconds if monitor.train_seconds else 0.0
     return TrainResult(trainer.model, monitor.history, int(best.rsplit("-", 1)[-1]) if best else None,
                        seconds, peak, speed, adapter_dir, monitor.padding)
+
+
+def fine_tune(model_name: str, train_rows, dev_rows, settings: TrainSettings | None = None,
+              quantization: str | None = "4bit", resume: bool | str = False) -> TrainResult:
+    """The whole run from a model name, as ``biss train`` does it: seed everything, load the
+    model (4-bit by default) and its tokenizer, add the LoRA adapters of `settings.lora`, `train`."""
+    settings = settings or TrainSettings()
+    env.setup(settings.seed)
+    model, tokenizer = models.load_model(model_name, quantization)
+    model = models.add_lora(model, settings.lora)
+    return train(model, tokenizer, train_rows, dev_rows, settings, resume=resume)

@@ -31,3 +31,22 @@ def shared_dir():
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the project")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def base_dir(tmp_path_factory):
+    """A tiny LLaMA with a few seconds of pretraining, saved like a hub model (``model/``), plus the
+    training files of a small mix of three tasks (``train.tsv``, ``dev.tsv``)."""
+    from biss_helpers import mix, tiny
+    from biss_helpers.tasks import sources
+
+    folder = tmp_path_factory.mktemp("tiny")
+    tok = tiny.tokenizer("llama")
+    model = tiny.llama(tok)
+    tiny.pretrain(model, tok, steps=100)
+    model.save_pretrained(folder / "model")
+    tok.save_pretrained(folder / "model")
+    pool = sources.load_samples(["haspeede", "acti_a", "emit_a"], "train")
+    built = mix.build(pool, mix.MixSettings(per_task=30, dev_fraction=0.2))
+    mix.write_files(folder, built.train, built.dev)
+    return folder

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from biss_helpers import bert, cli, sentences, tiny
+from biss_helpers import bert, sentences, tiny
 from biss_helpers.sentences import Sentence
 
 from .conftest import ROOT
@@ -75,9 +75,9 @@ def test_unknown_model_offline_is_a_clear_error(offline):
         bert.load_encoder("nobody/bert", ("a", "b"))
 
 
-def test_demo_beats_the_baseline_and_matches_the_readme(offline, tmp_path):
+def test_lab1_run_beats_the_baseline_and_matches_the_readme(offline, tmp_path):
     """The README's `make demo` numbers, reproduced with the real offline encoder (MiniLM)."""
-    scores = cli.demo("dbmdz/bert-base-italian-xxl-cased", "tweet_sentiment_it", str(tmp_path))
+    scores = bert.run(bert.ClassifierSettings(output_dir=str(tmp_path)))
     assert scores["test_macro_f1"] > scores["test_majority_macro_f1"] + 0.4
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     found = re.search(r"dev macro-F1 (\d\.\d{3}) \| test macro-F1 (\d\.\d{3})", readme)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biss_helpers import collate, fourcol, lengths, tiny
+from biss_helpers import collate, fourcol, prompts, tiny
 from biss_helpers.collate import IGNORE
 
 ROWS = [
@@ -27,7 +27,7 @@ def test_prompt_is_masked_and_the_answer_with_one_eos_is_the_target(tok):
     examples, report = collate.tokenize(ROWS, tok, max_tokens=256)
     assert report.rows == report.kept == 3 and not report.skipped
     for row, example in zip(ROWS, examples, strict=True):
-        prompt = lengths.row_prompt(row, "alpaca", tok)
+        prompt = prompts.row_prompt(row, "alpaca", tok)
         prompt_ids = tok(prompt)["input_ids"]
         n = len(prompt_ids)
         assert example["input_ids"][:n] == prompt_ids
@@ -90,7 +90,7 @@ def test_skipping_lists_every_row_left_out(tok):
     long_row = fourcol.Row("lungo-7", "haspeede", "parola " * 400, "odio")
     examples, report = collate.tokenize(ROWS + [long_row], tok, 240, too_long="skip")
     assert len(examples) == report.kept == 3 and report.rows == 4
-    full = collate.encode_example(lengths.row_prompt(long_row, "alpaca", tok), "odio", tok)
+    full = collate.encode_example(prompts.row_prompt(long_row, "alpaca", tok), "odio", tok)
     assert report.skipped == [f"haspeede lungo-7 ({len(full['input_ids'])} tokens)"]
     assert "left out" in report.summary()
 
@@ -105,39 +105,37 @@ def test_empty_data_and_unlabelled_rows_are_clear_errors(tok):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(1, 500), min_size=1, max_size=300), st.integers(1, 16), st.integers(0, 9))
-def test_grouped_batches_use_every_row_once(sizes, batch_size, seed):
-    batches = collate.grouped_batches(sizes, batch_size, seed, pool=4)
+@given(st.lists(st.integers(1, 500), min_size=1, max_size=300), st.integers(1, 16), st.integers(1, 4),
+       st.integers(0, 9))
+def test_trainer_batches_use_every_row_once_longest_first(sizes, batch_size, grad_accum, seed):
+    batches = collate.trainer_batches(sizes, batch_size, grad_accum, seed)
     assert sorted(i for b in batches for i in b) == list(range(len(sizes)))
     assert all(len(b) == batch_size for b in batches[:-1]) and 0 < len(batches[-1]) <= batch_size
     assert max(sizes[i] for i in batches[0]) == max(sizes)   # the longest batch comes first
+    assert batches == collate.trainer_batches(sizes, batch_size, grad_accum, seed)  # seeded
 
 
-def test_grouping_cuts_padding_against_random_batches():
+def test_trainer_grouping_cuts_padding_against_random_batches():
     import random
 
     rng = random.Random(0)
     sizes = [rng.choice([rng.randint(40, 90), rng.randint(200, 380)]) for _ in range(1000)]
-    grouped = collate.padding_fraction(collate.grouped_batches(sizes, 8), sizes)
+    grouped = collate.padding_fraction(collate.trainer_batches(sizes, 8, grad_accum=2), sizes)
     at_random = collate.padding_fraction(collate.random_batches(len(sizes), 8), sizes)
     assert grouped < 0.05 < 0.25 < at_random
+
+
+def test_trainer_batches_are_what_the_trainer_sampler_yields():
+    import torch
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    sizes = [5, 50, 7, 48, 30, 6, 49, 31, 8, 29, 51] * 5
+    sampler = LengthGroupedSampler(3 * 2, lengths=sizes, generator=torch.Generator().manual_seed(7))
+    order = list(sampler)
+    assert collate.trainer_batches(sizes, 3, grad_accum=2, seed=7) == [order[i:i + 3]
+                                                                       for i in range(0, len(order), 3)]
 
 
 def test_padding_fraction_by_hand():
     assert collate.padding_fraction([[0, 1]], [2, 4]) == pytest.approx(0.25)  # 2 pads in 8 positions
     assert collate.padding_fraction([[0], [1]], [2, 4]) == 0.0
-
-
-def test_sampler_gives_the_dataloader_exactly_its_batches_new_ones_each_epoch(tok):
-    from torch.utils.data import DataLoader
-
-    sizes = [5, 50, 7, 48, 30, 6, 49, 31, 8, 29, 51]
-    data = [{"input_ids": [1] * n, "labels": [1] * n} for n in sizes]
-    sampler = collate.GroupedSampler(sizes, batch_size=3, seed=1, pool=2)
-    loader = DataLoader(data, batch_size=3, sampler=sampler, collate_fn=collate.Collator(0))
-    for epoch in (0, 1):
-        sampler.set_epoch(epoch)
-        widths = [batch["input_ids"].shape[1] for batch in loader]
-        assert widths == [max(sizes[i] for i in b) for b in sampler.batches(epoch)]
-    assert sampler.batches(0) == sampler.batches(0) != sampler.batches(1)
-    assert len(sampler) == len(sizes)

@@ -1,8 +1,8 @@
-"""The 4-column format (id, task, input, target) and the prompt templates."""
+"""The 4-column format (id, task, input, target): reading, writing, errors naming the line."""
 
 import pytest
 
-from biss_helpers import fourcol, prompts, tiny
+from biss_helpers import fourcol
 from biss_helpers.tasks.files import FormatError
 
 TUTORIAL_STYLE = (
@@ -48,21 +48,3 @@ def test_malformed_rows_name_the_line(tmp_path, line, problem):
     path.write_text("1\tacti_a\tok\tno\n" + line, encoding="utf-8")
     with pytest.raises(FormatError, match=f"line 2: .*{problem}"):
         fourcol.read(path)
-
-
-def test_alpaca_prompt_has_the_extremita_layout():
-    with_input = prompts.build_prompt("Istruzione qui.", "Un input.")
-    assert with_input.endswith("### Istruzione:\nIstruzione qui.\n### Input:\nUn input.\n### Risposta:\n")
-    assert with_input.startswith(prompts.HEADER_WITH_INPUT + "\n")
-    without = prompts.build_prompt("Solo istruzione.")
-    assert "### Input:" not in without and without.startswith(prompts.HEADER_NO_INPUT + "\n")
-
-
-def test_chat_prompt_uses_the_tokenizer_template():
-    tok = tiny.tokenizer("llama")
-    text = prompts.build_prompt("Istruzione.", "Input.", style="chat", tokenizer=tok)
-    assert text == "<|im_start|>user\nIstruzione.\n\nInput.<|im_end|>\n<|im_start|>assistant\n"
-    with pytest.raises(ValueError, match="chat template"):
-        prompts.build_prompt("x", style="chat")
-    with pytest.raises(ValueError, match="unknown prompt style"):
-        prompts.build_prompt("x", style="llama2")

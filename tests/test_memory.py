@@ -55,7 +55,7 @@ def test_nf4_double_quant_estimate_matches_smollm2_loaded_in_4_bit(offline):
     assert count.linear == 2 * sum(p.numel() for p in packed)  # two 4-bit codes per stored byte
     assert count.other == sum(p.numel() for p in model.parameters() if not hasattr(p, "quant_state"))
     # On a CPU with an fp32 compute dtype the unquantised parameters stay fp32: 4 bytes each.
-    estimated = memory.estimate(count, seq_len=64, batch_size=1, compute_bytes=4).weights
+    estimated = memory.estimate(count, max_tokens=64, batch_size=1, compute_bytes=4).weights
     footprint = model.get_memory_footprint() / 2**30
     assert abs(estimated - footprint) / footprint < 0.10
     # get_memory_footprint leaves out the quantisation constants; with them the estimate is close.
@@ -107,28 +107,29 @@ def test_options_change_the_parts_they_should(llama_1b):
 def test_llama_1b_fits_at_batch_8_and_preflight_fixes_batch_64(llama_1b, capsys):
     assert memory.estimate(llama_1b, 384, 8).fits(memory.T4_BUDGET_GB)
     assert not memory.estimate(llama_1b, 384, 64).fits(memory.T4_BUDGET_GB)
-    plan = memory.preflight(llama_1b, seq_len=384, batch_size=64, grad_accum=1, budget_gb=memory.T4_BUDGET_GB)
+    plan = memory.preflight(llama_1b, max_tokens=384, batch_size=64, grad_accum=1,
+                            budget_gb=memory.T4_BUDGET_GB)
     assert not plan.fits and plan.recommended.fits(memory.T4_BUDGET_GB)
     assert plan.batch_size < 64 and plan.grad_accum > 1 and plan.batch_size * plan.grad_accum == 64
-    assert plan.seq_len == 384
+    assert plan.max_tokens == 384
     out = capsys.readouterr().out
     assert "does not fit" in out and f"batch_size={plan.batch_size}" in out
-    same = memory.preflight(llama_1b, seq_len=384, batch_size=8, grad_accum=2, budget_gb=13.0)
-    assert same.fits and (same.batch_size, same.grad_accum, same.seq_len) == (8, 2, 384)
+    same = memory.preflight(llama_1b, max_tokens=384, batch_size=8, grad_accum=2, budget_gb=13.0)
+    assert same.fits and (same.batch_size, same.grad_accum, same.max_tokens) == (8, 2, 384)
 
 
 def test_preflight_trims_sequences_when_batch_1_is_not_enough(llama_1b, capsys):
     budget = memory.estimate(llama_1b, 256, 1).total + 0.01
-    plan = memory.preflight(llama_1b, seq_len=512, batch_size=4, grad_accum=2, budget_gb=budget)
-    assert (plan.batch_size, plan.grad_accum, plan.seq_len) == (1, 8, 256)
-    assert "trimmed" in capsys.readouterr().out
+    plan = memory.preflight(llama_1b, max_tokens=512, batch_size=4, grad_accum=2, budget_gb=budget)
+    assert (plan.batch_size, plan.grad_accum, plan.max_tokens) == (1, 8, 256)
+    assert "trim the training files to 256 tokens" in capsys.readouterr().out   # collate never cuts
 
 
 def test_a_model_that_cannot_fit_gets_a_clear_verdict(llama_1b, capsys):
-    plan = memory.preflight(llama_1b, seq_len=384, batch_size=8, budget_gb=1.0)
+    plan = memory.preflight(llama_1b, max_tokens=384, batch_size=8, budget_gb=1.0)
     assert not plan.fits and plan.recommended is None
     assert "DOES NOT FIT" in plan.verdict and "smaller model" in plan.verdict
-    assert (plan.batch_size, plan.grad_accum, plan.seq_len) == (8, 1, 384)
+    assert (plan.batch_size, plan.grad_accum, plan.max_tokens) == (8, 1, 384)
     assert "DOES NOT FIT" in capsys.readouterr().out
 
 

@@ -1,13 +1,14 @@
 """The multi-task mix: leak-free grouped splits, stratification, sampling, augmentation on the train
-side only, seeded shuffles. Checked on every registered task's synthetic sample (tasks registered
-later are covered too) and on small in-memory tasks shaped like PoliticIT, LangLearn and WiC."""
+side only, seeded shuffles, the training files and the workshop mix. Checked on every registered
+task's synthetic sample (tasks registered later are covered too) and on small in-memory tasks shaped
+like PoliticIT, LangLearn and WiC."""
 
 from collections import Counter
 
 import pytest
 
-from biss_helpers import mix, tasks
-from biss_helpers.tasks import Example, Task
+from biss_helpers import fourcol, mix, tasks
+from biss_helpers.tasks import Example, Task, sources
 
 
 class Toy(Task):
@@ -71,7 +72,7 @@ def check_split(task, examples, train, dev):
 def sample_examples(name):
     task = tasks.get_task(name)
     try:
-        found = mix.load_samples([name], "train")[name] + mix.load_samples([name], "dev")[name]
+        found = sources.load([name])[name]
     except FileNotFoundError:
         pytest.skip(f"{name}: no synthetic sample yet")
     return task, found
@@ -220,24 +221,23 @@ def test_build_selects_tasks_and_refuses_unlabelled_or_missing(monkeypatch):
         mix.build(blind)
 
 
-def test_write_gives_the_two_four_column_files(monkeypatch, tmp_path):
+def test_training_files_round_trip_and_a_missing_one_says_who_writes_it(monkeypatch, tmp_path):
     monkeypatch.setitem(tasks.TASKS, "toy", Toy())
     built = mix.build({"toy": authors()}, mix.MixSettings(per_task=None))
-    train_path, dev_path = built.write(tmp_path)
-    from biss_helpers import fourcol
+    paths = mix.write_files(tmp_path / "lab2", built.train, built.dev)
+    assert [p.name for p in paths] == ["train.tsv", "dev.tsv"]
+    assert mix.read_files(tmp_path / "lab2") == (built.train, built.dev)
+    paths[1].unlink()
+    with pytest.raises(FileNotFoundError, match="dev.tsv: no such file; notebook 02"):
+        mix.read_files(tmp_path / "lab2")
 
-    assert fourcol.read(train_path) == built.train and fourcol.read(dev_path) == built.dev
 
-
-def test_load_samples_reads_registered_samples_and_names_a_missing_one(monkeypatch):
-    with_sample = [n for n, t in tasks.TASKS.items() if all(p.is_file() for p in t.sample_paths("train"))
-                   and t.sample_paths("train")]
-    if with_sample:
-        loaded = mix.load_samples(with_sample[:2], "train")
-        assert list(loaded) == with_sample[:2] and all(loaded.values())
-    monkeypatch.setitem(tasks.TASKS, "toy", Toy())
-    with pytest.raises(FileNotFoundError, match="task 'toy' has no synthetic 'train' sample"):
-        mix.load_samples(["toy"], "train")
+def test_reading_training_files_names_the_file_and_line_of_an_unknown_task(tmp_path):
+    rows = [fourcol.Row("1", "haspeede", "ciao", "non_odio"), fourcol.Row("2", "acti_a", "x", "cospirazione")]
+    mix.write_files(tmp_path, rows, rows[:1])
+    (tmp_path / "train.tsv").write_text("1\thaspeede\tciao\tnon_odio\n2\tnot_a_task\tx\ty\n")
+    with pytest.raises(ValueError, match=r"train.tsv, line 2: unknown task 'not_a_task'"):
+        mix.read_files(tmp_path)
 
 
 def test_default_settings_are_the_workshop_ones():
@@ -245,16 +245,12 @@ def test_default_settings_are_the_workshop_ones():
     assert (settings.per_task, settings.dev_fraction, settings.seed, settings.tasks) == (100, 0.1, 42, None)
 
 
-def test_load_official_reads_found_files_and_falls_back_to_the_sample(tmp_path, capsys):
-    task = tasks.get_task("haspeede")
-    (tmp_path / "uploads" / "hs").mkdir(parents=True)
-    official = tmp_path / "uploads" / "hs" / "training_textual.csv"
-    official.write_bytes(task.sample_paths("gold")[0].read_bytes())
-    found = mix.load_official(["haspeede", "acti_a"], tmp_path / "uploads")
-    assert [e.id for e in found["haspeede"]] == [e.id for e in task.read(official)]
-    acti = tasks.get_task("acti_a")
-    sample = acti.read(acti.sample_paths("train")) + acti.read(acti.sample_paths("dev"))
-    assert [e.id for e in found["acti_a"]] == [e.id for e in sample]
-    out = capsys.readouterr().out
-    assert f"haspeede: {len(found['haspeede'])} examples from training_textual.csv" in out
-    assert "acti_a: no subtaskA_train.csv under" in out
+def test_workshop_mix_has_every_task_and_every_row_fits_unless_its_answer_quotes_the_input(capsys):
+    from biss_helpers import lengths, tiny
+
+    tok = tiny.tokenizer("llama")
+    train_rows, dev_rows = mix.workshop(tok, max_tokens=384)
+    assert {r.task for r in train_rows} == {r.task for r in dev_rows} == set(tasks.TASKS)
+    assert "the workshop mix of the synthetic samples" in capsys.readouterr().out
+    for row, length in zip(train_rows, lengths.prompt_lengths(train_rows, tok), strict=True):
+        assert length.total <= 384 or tasks.TASKS[row.task].answer_quotes_input, row.id

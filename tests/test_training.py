@@ -1,35 +1,11 @@
-"""QLoRA training on the tiny LLaMA: loss falls, adapters reload exactly, resume, two processes, CLI."""
+"""QLoRA training on the tiny LLaMA: loss falls, adapters reload exactly, resume, early stopping."""
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 import torch
 
-from biss_helpers import cli, fourcol, mix, models, tiny, training
-
-from .conftest import ROOT
-
-TASKS = ["haspeede", "acti_a", "emit_a"]
-
-
-@pytest.fixture(scope="module")
-def base_dir(tmp_path_factory):
-    """A tiny LLaMA with a few seconds of pretraining, saved like a hub model, plus a small mix."""
-    folder = tmp_path_factory.mktemp("tiny")
-    tok = tiny.tokenizer("llama")
-    model = tiny.llama(tok)
-    tiny.pretrain(model, tok, steps=100)
-    model.save_pretrained(folder / "model")
-    tok.save_pretrained(folder / "model")
-    pool = mix.load_samples(TASKS, "train")
-    built = mix.build(pool, mix.MixSettings(per_task=30, dev_fraction=0.2))
-    fourcol.write(folder / "train.tsv", built.train)
-    fourcol.write(folder / "dev.tsv", built.dev)
-    return folder
+from biss_helpers import mix, models, training
 
 
 def settings(output_dir, **changes):
@@ -51,7 +27,7 @@ def dev_losses(history):
 
 def test_a_few_steps_lower_the_dev_loss_and_the_best_adapter_reloads_identically(base_dir, tmp_path):
     model, tok = fresh(base_dir)
-    train_rows, dev_rows = training.read_mix(base_dir)
+    train_rows, dev_rows = mix.read_files(base_dir)
     run = training.train(model, tok, train_rows, dev_rows, settings(tmp_path / "run", max_steps=12))
     dev = dev_losses(run.history)
     assert len(dev) == 4 and min(dev[1:]) < dev[0]    # steps 0 (before training), 4, 8, 12
@@ -69,7 +45,7 @@ def test_a_few_steps_lower_the_dev_loss_and_the_best_adapter_reloads_identically
 
 
 def test_resume_after_a_lost_session_continues_at_the_right_step_with_the_same_batches(base_dir, tmp_path):
-    train_rows, dev_rows = training.read_mix(base_dir)
+    train_rows, dev_rows = mix.read_files(base_dir)
     unbroken, tok = fresh(base_dir)
     full = training.train(unbroken, tok, train_rows, dev_rows, settings(tmp_path / "a", patience=10))
     # The lost session: it got as far as the checkpoint of step 4 and nothing after.
@@ -91,7 +67,7 @@ def test_resume_after_a_lost_session_continues_at_the_right_step_with_the_same_b
 
 def test_resume_with_no_checkpoint_starts_from_scratch(base_dir, tmp_path, capsys):
     model, tok = fresh(base_dir)
-    train_rows, dev_rows = training.read_mix(base_dir)
+    train_rows, dev_rows = mix.read_files(base_dir)
     run = training.train(model, tok, train_rows, dev_rows[:4], settings(tmp_path, max_steps=2, eval_steps=2),
                          resume=True)
     assert "starting" in capsys.readouterr().out and run.history[0]["step"] <= 2
@@ -102,42 +78,9 @@ def test_output_folder_off_colab_is_under_runs(tmp_path):
     assert (tmp_path / "lab").is_dir()
 
 
-def test_cli_train_clear_errors(base_dir, tmp_path, capsys):
-    empty = tmp_path / "empty.tsv"
-    empty.write_text("")
-    code = cli.main(["train", "--train", str(empty), "--model", str(base_dir / "model"),
-                     "--output", str(tmp_path / "out"), "--quantization", "none"])
-    assert code == 2 and "empty" in capsys.readouterr().err
-    long_answer = tmp_path / "long.tsv"
-    fourcol.write(long_answer, [fourcol.Row("r1", "nermud", "Roma", "[LOC] Roma " * 150)])
-    code = cli.main(["train", "--train", str(long_answer), "--model", str(base_dir / "model"),
-                     "--output", str(tmp_path / "out"), "--quantization", "none", "--max-tokens", "128"])
-    assert code == 2 and "nermud r1" in capsys.readouterr().err
-
-
-def test_two_processes_with_gloo_train_one_adapter(base_dir, tmp_path):
-    output = tmp_path / "ddp"
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
-               "29533", "-m", "biss_helpers", "train", "--train", str(base_dir / "train.tsv"),
-               "--dev", str(base_dir / "dev.tsv"), "--model", str(base_dir / "model"), "--output",
-               str(output), "--quantization", "none", "--max-steps", "4", "--batch-size", "4",
-               "--grad-accum", "1", "--eval-steps", "2", "--max-tokens", "256", "--too-long", "skip"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["adapter"] == str(output / "adapter")
-    assert (output / "adapter" / "adapter_model.safetensors").is_file()
-    # Each process took half of each step's batches: 4 steps cover twice the rows of one process.
-    state = json.loads((output / "checkpoint-4" / "trainer_state.json").read_text())
-    train_rows = len(fourcol.read(base_dir / "train.tsv"))
-    batches = -(-train_rows // 4)
-    assert state["epoch"] == pytest.approx(4 / -(-batches // 2), abs=1e-3)
-
-
 def test_training_stops_early_when_the_dev_loss_stops_falling(base_dir, tmp_path):
     model, tok = fresh(base_dir)
-    train_rows, dev_rows = training.read_mix(base_dir)
+    train_rows, dev_rows = mix.read_files(base_dir)
     # learning rate 0: the dev loss never improves, so patience 1 ends the run after two evaluations
     run = training.train(model, tok, train_rows, dev_rows[:4],
                          settings(tmp_path, max_steps=20, eval_steps=2, learning_rate=0.0, patience=1))
@@ -145,12 +88,13 @@ def test_training_stops_early_when_the_dev_loss_stops_falling(base_dir, tmp_path
     assert max(steps) < 20 and len(set(dev_losses(run.history))) == 1, steps
 
 
-def test_workshop_mix_has_every_task_and_every_non_quoting_row_fits(capsys):
-    from biss_helpers import lengths, tasks
-
-    tok = tiny.tokenizer("llama")
-    train_rows, dev_rows = training.workshop_mix(tok, max_tokens=384)
-    assert {r.task for r in train_rows} == {r.task for r in dev_rows} == set(tasks.TASKS)
-    assert "the workshop mix of the synthetic samples" in capsys.readouterr().out
-    for row, length in zip(train_rows, lengths.prompt_lengths(train_rows, tok), strict=True):
-        assert length.total <= 384 or tasks.TASKS[row.task].needs_example, row.id
+def test_batches_grouped_by_length_pad_less_than_random_ones(base_dir, tmp_path):
+    """The Trainer's own length-grouped sampler, and the padding counted on the batches it trained."""
+    train_rows, _ = mix.read_files(base_dir)
+    padding = {}
+    for grouped in (True, False):
+        model, tok = fresh(base_dir)
+        run = training.train(model, tok, train_rows, [], settings(tmp_path / str(grouped), max_steps=6,
+                                                                   group_by_length=grouped))
+        [padding[grouped]] = run.padding
+    assert padding[True] < 0.1 < padding[False], padding

@@ -8,8 +8,10 @@ Traceback (most recent call last):
 ...
 KeyError: "unknown task 'acti_c'; known tasks: acti_a, acti_b, ..."
 
-Every module here imports only the standard library at import time; metrics load scikit-learn
-and SciPy when a score is computed.
+`sources` says where a task's examples come from (the samples, or the official files under a
+folder); `submit` turns a predictions file into the official submission. Every module here imports
+only the standard library at import time; metrics load scikit-learn and SciPy when a score is
+computed.
 """
 
 from __future__ import annotations
@@ -63,4 +65,9 @@ def get_task(name: str) -> Task:
         raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(TASKS)}") from None
 
 
-__all__ = ["TASKS", "Decoded", "Encoded", "Example", "Task", "get_task"]
+# Where examples come from, and where answers go: both use the registry above.
+from . import sources, submission  # noqa: E402
+from .submission import SubmissionReport, submit  # noqa: E402
+
+__all__ = ["TASKS", "Decoded", "Encoded", "Example", "SubmissionReport", "Task", "get_task", "sources",
+           "submission", "submit"]

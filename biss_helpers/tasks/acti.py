@@ -1,13 +1,19 @@
-"""ACTI: Automatic Conspiracy Theory Identification (Kaggle; FORMATS.md section 1).
+"""ACTI: Automatic Conspiracy Theory Identification (Kaggle).
 
 Subtask A (`acti_a`): is a Telegram comment conspiratorial (1) or not (0)?
 Subtask B (`acti_b`): which theory: Covid (0), Qanon (1), Russia (2), Terra Piatta (3)?
 
 Files: ``subtaskA_train.csv`` (``Id,comment_text,conspiratorial``), ``subtaskB_train.csv``
-(``Id,comment_text,topic,conspiracy``), ``subtask{A,B}_test.csv`` (``Id,comment_text``): comma
-separated, RFC-4180 quoting, texts with embedded newlines. Ids restart at 0 in every file.
-Submission: ``Id,Expected`` with an integer label, one row per test id, in test-file order.
-Metric: macro-F1 (Kaggle).
+(``Id,comment_text,topic,conspiracy``: ``topic`` is the name of the ``conspiracy`` number, one to one,
+and the two must agree), blind tests ``subtask{A,B}_test.csv`` (``Id,comment_text``, no label column).
+All are comma separated with a header row, RFC-4180 quoting and LF line ends (a BOM or CRLF is also
+accepted); texts hold embedded newlines, emoji and markdown debris, so the files are read as CSV,
+never split on lines. Ids are integers from 0, kept as strings; they restart at 0 in every file, so
+train and test ids overlap and an id is unique only within its file.
+Submission: ``biss_subtaskA.csv`` / ``biss_subtaskB.csv``, header ``Id,Expected``, the integer label
+(A 0/1, B 0-3), one row per test id, in test-file order. The Kaggle ``sample_submission_A.csv`` has 462
+rows for 460 test ids, so the rows follow the test file, not that sample.
+Metric: macro-F1 (Kaggle; no scorer script was released).
 
 >>> task = ACTI_A
 >>> [task.verbalise(1), task.decode("Sì, è una cospirazione").prediction]

@@ -91,7 +91,12 @@ class Task:
     sample: dict[str, tuple[str, ...]] = {}
     official: str = ""
     train_files: tuple[str, ...] = ()  # official training file names, as released
-    needs_example = False  # True where decoding needs the input (offsets, tokens): see `decode`
+    # Two questions with two answers. `decode_needs_example`: decoding reads the example (answers
+    # placed on tokens or offsets of the input), so a submission needs the reference file.
+    # `answer_quotes_input`: the target quotes the input, so the input is never trimmed (a cut input
+    # would teach the model to quote text it cannot see).
+    decode_needs_example = False
+    answer_quotes_input = False
 
     # --- reading -------------------------------------------------------------------------
     def read(self, paths: Sequence[str | Path] | str | Path) -> list[Example]:

@@ -1,12 +1,17 @@
-"""CLinkaRT: linking each lab result to the test it measures, in Italian clinical cases (FORMATS.md
-section 2).
+"""CLinkaRT: linking each lab result to the test it measures, in Italian clinical cases.
 
-Files (PubTator-like): documents separated by an empty line, each a line ``DOCID|t|TEXT`` (the whole
-case on one line) then zero or more TAB-separated lines
+Files (PubTator-like, read by `pubtator.documents`): ``Clinkart_training_data/training.txt`` (83
+cases) and a blind test file of the same layout. Documents are separated by an empty line, each a line
+``DOCID|t|TEXT`` (the whole case on one line) then zero or more TAB-separated lines
 ``DOCID<TAB>REL<TAB>RS-RE<TAB>TS-TE[<TAB>RESULT<TAB>TEST]``: 0-based, end-exclusive character offsets
-of the result (RML) and of the test (EVENT). A file with no REL line at all is blind (the test file).
-Submission: the same layout, ``biss_clinkart.txt``. Score: precision, recall and F1 of
-(document, result offsets, test offsets), exact matches, over whole documents.
+of the result (RML) and of the test (EVENT), so ``TEXT[RS:RE]`` is the result's text. The organisers'
+README shows spaces between the columns, but the real file uses TABs. A case may have no REL line
+(15 of the 83); a file with no REL line at all is blind (the test file: each ``DOCID|t|TEXT`` line
+followed by an empty line).
+Submission: the same layout in ``biss_clinkart.txt``: per case its ``DOCID|t|TEXT`` line, its REL lines
+sorted by offsets with both text columns (optional, says the README), then an empty line. No official
+scorer was released; `score` gives precision, recall and F1 of (document, result offsets, test
+offsets), exact matches, over whole documents.
 
 A case is too long for one prompt, so an example is a *window* of `WINDOW` sentences (a rule-based
 splitter, `spans.sentences`), consecutive windows sharing one sentence; ids ``DOCID#k``. A window's
@@ -83,7 +88,7 @@ class Clinkart(Task):
                    "l'esame, copiati dal testo. Se non ce ne sono, rispondi \"nessuna\".")
     metric = "f1"
     fallback: list = []  # no relation (15 of the 83 training cases have none)
-    needs_example = True
+    decode_needs_example = answer_quotes_input = True
     official = "Clinkart_training_data/training.txt; the blind test file of the same layout"
     train_files = ("training.txt",)
     sample = {"train": ("clinkart/Clinkart_training_data/training.txt",), "dev": ("clinkart/dev.txt",),

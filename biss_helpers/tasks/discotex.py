@@ -1,16 +1,26 @@
-"""DisCoTex: discourse coherence (FORMATS.md section 3).
+"""DisCoTex: discourse coherence.
 
-Subtask 1 (`discotex_1`): does TARGET coherently follow the 3-sentence PROMPT? CLASS 1 or 0.
+Subtask 1 (`discotex_1`): does TARGET coherently follow the 3-sentence PROMPT? CLASS 1 (TARGET is the
+true next sentence) or 0.
 Subtask 2 (`discotex_2`): how coherent is TEXT? SCORE, a mean human rating in [1, 5].
 
 Files: tab-separated with a header; ``discotex_1_{ted,wiki}_{train,test}_set_release.tsv``
 (``ID PROMPT TARGET CLASS``), ``discotex_2_train_clean_release.tsv`` and
 ``discotex_2_test_set_release.tsv`` (``ID TEXT SCORE``); blind and gold tests share their names
 (folders ``test/blind``, ``test/gold``). Train and gold files are CSV-quoted (the PROMPT's three
-sentences on three lines, inner quotes doubled); blind files are not quoted at all and keep an empty
-label column. Submission (no official spec; ExtremITA's layout): no header, ``ID<TAB>CLASS`` in
-``biss.subtask1.{ted,wiki}.run1.tsv`` and ``ID<TAB>SCORE`` in ``biss.subtask2.run1.tsv``.
-Metrics: accuracy (subtask 1); Pearson (main) and Spearman correlation (subtask 2).
+sentences on three lines, inner quotes doubled); blind files are not quoted at all (the sentences
+joined by spaces, a ``"`` is a plain character, so they are read with ``csv.QUOTE_NONE``: default
+quoting makes 798 rows of the wiki blind file's 800) and keep an empty label column. A file is read
+as blind when most of its lines have every field and an empty label, or it has no label column.
+Gold files have no final newline. SCORE has many decimals in train (``3.66666666666667``), two in test.
+Ids are strings: ``<videoid>#<n>`` (subtask 1 train) and ``<docid>#<n>#<k>`` (subtask 2 train), whose
+part before the first ``#`` keeps a talk or page in one split; ``task_1_ted_test_1``,
+``task_1_wiki_test_1``, ``task_2_test_1`` in the tests (a subtask 1 row's genre, ted or wiki, comes
+from its id, else from the file name).
+Submission (no official spec; ExtremITA's layout): no header, unquoted, ``ID<TAB>CLASS`` (0/1) in
+``biss.subtask1.{ted,wiki}.run1.tsv`` and ``ID<TAB>SCORE`` (two decimals) in ``biss.subtask2.run1.tsv``,
+rows in reference order; reading one back tolerates a header line.
+Metrics: accuracy (subtask 1, also per genre); Pearson (main) and Spearman correlation (subtask 2).
 
 >>> [DISCOTEX_1.verbalise(0), DISCOTEX_1.decode("Coerente.").prediction]
 ['non_coerente', 1]
@@ -30,7 +40,7 @@ from typing import Any
 from .. import metrics
 from .base import TEAM, Decoded, Example, Task, as_paths, flatten, gold_pairs, submission_file
 from .classify import LabelTask
-from .files import FormatError, Row, parse_float, parse_label, read_table, write_table
+from .files import FormatError, Record, parse_float, parse_label, read_table, write_table
 from .labels import Verbaliser, clamp, numbers
 
 _GENRE = re.compile(r"task_1_(ted|wiki)_")
@@ -52,7 +62,7 @@ def _is_blind(path: Path, label: str) -> bool:
     return 2 * empty > len(data)
 
 
-def _rows(path: Path, columns: Sequence[str], label: str) -> list[Row]:
+def _rows(path: Path, columns: Sequence[str], label: str) -> list[Record]:
     return read_table(path, columns, [label], delimiter="\t", quoted=not _is_blind(path, label))
 
 

@@ -1,17 +1,23 @@
-"""EMit: categorical emotions in Italian social-media texts (FORMATS.md section 4).
+"""EMit: categorical emotions in Italian social-media texts.
 
 Subtask A (`emit_a`): which of the 10 emotions a text expresses (multi-label, 0 to 4 per text).
 Subtask B (`emit_b`): is the emotion about the show's direction (how it is made), its topic, both
 or neither? Both are 0/1 indicator tuples in official column order, e.g. A ``(0, 1, 0, 0, 1, 1,
 0, 0, 0, 0)``, B ``(1, 0)``.
 
-Files: ``emit_train_A.csv`` (``id,text`` + ``Anger..Trust``), ``emit_train_B.csv`` (``id,text,
-Direction,Topic``), gold tests ``emit_test.csv`` / ``emit_test_ood.csv`` and ``emit_sample.csv``
-(all 12 label columns), blind tests ``emit_test_nolabel.csv`` / ``..._out_of_domain.csv``
-(``id,text``): comma separated, LF, minimal quoting. Ids are hex hashes (in-domain) or
-``ad-1``/``mv-1`` (out-of-domain).
-Submission: ``id,`` + the subtask's label columns, 0/1 values, rows in test-file order (the
-scorer asserts it), one file per domain: ``biss_Subtask{A,B}_{in-domain,out-of-domain}_run1.csv``.
+Files: ``emit_train_A.csv`` (``id,text`` + ``Anger,Anticipation,Disgust,Fear,Joy,Love,Neutral,
+Sadness,Surprise,Trust``), ``emit_train_B.csv`` (``id,text,Direction,Topic``; same ids as A), gold
+tests ``emit_test.csv`` / ``emit_test_ood.csv`` and ``emit_sample.csv`` (``id,text`` + all 12 label
+columns), blind tests ``emit_test_nolabel.csv`` / ``emit_test_nolabel_out_of_domain.csv`` (``id,text``
+only): comma separated, header, LF, minimal quoting, labels 0/1 integers. A file with no label column
+is blind; one with only some of the subtask's label columns (``emit_train_B.csv`` read as subtask A)
+is an error. Ids are strings: 32-hex-character hashes (in-domain) or ``ad-1..ad-500`` /
+``mv-1..mv-500`` (out-of-domain); a file is out-of-domain when its name says ``ood`` or
+``out-of-domain``, or every id is ``ad-N`` / ``mv-N``.
+Submission: header ``id`` + the subtask's label columns in the order above, 0/1 values, rows in
+test-file order (the official ``evaluate.py`` asserts the columns, the ``id`` index name and the id
+sequence), one file per domain: ``biss_Subtask{A,B}_{in-domain,out-of-domain}_run1.csv`` (the
+organisers take at most 2 runs per subtask, zipped as ``TeamName.zip``).
 Metric: macro-F1, the mean over the label columns of each column's F1.
 
 >>> EMIT_A.verbalise((0, 1, 0, 0, 1, 1, 0, 0, 0, 0))

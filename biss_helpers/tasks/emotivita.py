@@ -1,14 +1,19 @@
-"""EmotivITA: dimensional emotion detection (FORMATS.md section 5).
+"""EmotivITA: dimensional emotion detection.
 
 `emotivita`: rate a sentence for valence (V: unpleasant - pleasant), arousal (A: calm - excited)
-and dominance (D: dominated - in control), each a float on a 1-5 scale (observed up to 5.5).
+and dominance (D: dominated - in control), each a float on a 1-5 scale (observed 1.17 to 5.5).
 
-Files: ``Development set.csv`` (``id,text,V,A,D``), ``Test set.csv`` (``id,text``) and
-``Test set - Gold labels.csv``: names with spaces, comma-separated, CRLF, minimal quoting, no final
-newline in dev and gold. Submission: ``id,V,A,D`` with a header, values with 2 decimals, one row per
-test id in ``biss_SubtaskB_unconstrained_run1.csv``. Metrics: Pearson r per dimension and their
-mean (main), MAE per dimension. The official scorer pairs rows *by position*, so `score` refuses a
-submission whose ids are not in the gold file's order.
+Files: ``Development set.csv`` (``id,text,V,A,D``; ids 1..8000), blind ``Test set.csv`` (``id,text``
+only; ids 8001..10062) and ``Test set - Gold labels.csv``: names with spaces, comma-separated, header,
+CRLF, minimal quoting, no final newline in dev and gold. Ids are integers, kept as strings. V, A and
+D have up to 2 decimals, without trailing zeros (``5``, ``3.25``), and are all given or all empty
+(blind). The official scorer's renamed gold columns ``VE,AE,DE`` are read too.
+Submission: ``id,V,A,D`` with a header, values rounded to 2 decimals with a dot, one row per test id
+in test-file order, in ``biss_SubtaskB_unconstrained_run1.csv`` (official names
+``TeamName_Subtask{A,B}_{constrained,unconstrained}_run{1,2}.csv``; A and B differ only in training,
+one dimension at a time or jointly, not in output). Metrics: Pearson r per dimension and their mean
+(main), MAE per dimension. The official ``evaluation.py`` pairs rows *by position* (no id join), so
+`score` refuses a submission whose ids are not in the gold file's order.
 
 >>> EMOTIVITA.verbalise((3.25, 2.75, 3.333))
 '3.25 2.75 3.33'

@@ -31,7 +31,7 @@ class FormatError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-class Row(dict):
+class Record(dict):
     """A table row: column -> value, plus the file and the line where the record starts."""
 
     def __init__(self, values: dict, path: Path, line: int):
@@ -51,7 +51,7 @@ def _delimiter_hint(header_line: str, delimiter: str) -> str:
 
 
 def read_table(path: str | Path, required: Sequence[str], optional: Sequence[str] = (),
-               delimiter: str = ",", quoted: bool = True) -> list[Row]:
+               delimiter: str = ",", quoted: bool = True) -> list[Record]:
     """Rows of a table with a header line, in file order.
 
     `required` columns must be in the header and non-empty in every row (except the id being
@@ -93,13 +93,13 @@ def read_table(path: str | Path, required: Sequence[str], optional: Sequence[str
                 for column in required:
                     if not values[column].strip():
                         raise FormatError(path, start, f"empty {column!r}")
-                rows.append(Row({c: values[c] for c in keep}, path, start))
+                rows.append(Record({c: values[c] for c in keep}, path, start))
         except csv.Error as error:
             raise FormatError(path, line, f"not valid CSV ({error})") from None
     return rows
 
 
-def read_jsonl(path: str | Path, required: Sequence[str]) -> list[Row]:
+def read_jsonl(path: str | Path, required: Sequence[str]) -> list[Record]:
     """Objects of a JSON Lines file, in order; each must have the `required` keys."""
     path = Path(path)
     rows = []
@@ -116,7 +116,7 @@ def read_jsonl(path: str | Path, required: Sequence[str]) -> list[Row]:
             missing = [k for k in required if k not in value]
             if missing:
                 raise FormatError(path, number, f"missing key(s) {', '.join(map(repr, missing))}")
-            rows.append(Row(value, path, number))
+            rows.append(Record(value, path, number))
     return rows
 
 
@@ -145,7 +145,7 @@ def write_jsonl(path: str | Path, objects: Sequence[dict]) -> Path:
     return path
 
 
-def parse_label(row: Row, column: str, allowed: Sequence[str]) -> str | None:
+def parse_label(row: Record, column: str, allowed: Sequence[str]) -> str | None:
     """`row[column]` stripped, checked against `allowed`; None when the column is absent or empty
     (a blind file). An unknown label is an error naming the line."""
     value = (row.get(column) or "").strip()
@@ -157,7 +157,7 @@ def parse_label(row: Row, column: str, allowed: Sequence[str]) -> str | None:
     return value
 
 
-def parse_float(row: Row, column: str) -> float | None:
+def parse_float(row: Record, column: str) -> float | None:
     """`row[column]` as a float, None when absent or empty; anything else names the line."""
     value = (row.get(column) or "").strip()
     if not value:

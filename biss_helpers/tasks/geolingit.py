@@ -1,14 +1,22 @@
-"""GeoLingIt: geolocation of linguistic variation in Italy (FORMATS.md section 6).
+"""GeoLingIt: geolocation of linguistic variation in Italy.
 
 Subtask A (`geolingit_a`): the region a tweet was written in. Subtask B (`geolingit_b`): its
 latitude and longitude.
 
-Files: TSV with a header and *no* CSV quoting (a ``"`` is a plain character): ``train_a.tsv``,
-``dev_a.tsv`` (``id, text, region``), ``train_b.tsv``, ``dev_b.tsv`` (``id, text, latitude,
-longitude``), blind ``test.tsv`` (``id, text``; ids from 14222). The two subtasks share ids and texts.
-Submission: the test file with the gold column(s) filled in, header included, named
-``TEAM.standard.a.1.tsv`` / ``TEAM.standard.b.1.tsv``; the official ``eval.py`` pairs gold and
-prediction lines *by position*, so the test order is kept (and `score` refuses another order).
+No real file was public: the format comes from the organisers' README and ``eval.py``.
+Files: TSV with a header, one example per line, and *no* CSV quoting (a ``"`` is a plain character,
+as ExtremITA's ``QUOTE_NONE`` reader expects): ``train_a.tsv``, ``dev_a.tsv`` (``id, text, region``),
+``train_b.tsv``, ``dev_b.tsv`` (``id, text, latitude, longitude``, floats), blind ``test.tsv``
+(``id, text``; ids from 14222). The two subtasks share ids and texts; a file of the other subtask is
+an error. Regions use the scorer's spellings (``Emilia Romagna``, ``Friuli-Venezia Giulia``,
+``Trentino-Alto Adige``): dev has 13 regions, the test adds 4; another spelling of a region is read
+as the official one. Latitude and longitude are both given or both empty.
+Submission: the test file with the gold column(s) filled in, header ``id, text, region`` (A) or
+``id, text, latitude, longitude`` (B) in this order, named ``TEAM.TRACK.SUBTASK.RUN``:
+``biss.standard.a.1.tsv`` / ``biss.standard.b.1.tsv``, unquoted, texts flattened to one line (the
+README allows an empty text). The official ``eval.py`` skips the header, uses only columns 3 (and 4)
+and pairs gold and prediction lines *by position*, so the test order is kept (and `score` refuses
+another order).
 Metrics: macro-F1 over the regions present (A); mean haversine distance in km, lower is better (B).
 
 >>> GEOLINGIT_B.verbalise((45.4642, 9.19)), GEOLINGIT_B.decode("[regione] Lombardia [geo] 45.46 9.19")

@@ -1,19 +1,21 @@
-"""HaSpeeDe3: hate speech in Italian tweets, political and religious (FORMATS.md section 7).
+"""HaSpeeDe3: hate speech in Italian tweets, political and religious.
 
 `haspeede`: is a tweet hateful (1) or not (0)? One task covers the textual track: task A and the
 cross-domain task B (XPoliticalHate, XReligiousHate) differ only in which test tweets they score.
 
-Files: textual CSVs ``anonymized_tweet_id,anonymized_text,label,dataset`` (``training_textual.csv``,
-``test_textual_gold.csv``; the blind ``test_textual.csv`` lacks ``label``): every field quoted, CRLF
-row ends, LF newlines inside tweets, ids of up to 15 digits (kept as strings). ``dataset`` is
-``training_politics``, ``test_politics`` or ``test_religious``. A contextual file
-(``test_contextual.csv``: ids, ``dataset`` and metadata, no tweet text) cannot be read as examples
-but is a valid `reference` for `write_submission`.
-Submission: ``anonymized_tweet_id,label`` CSVs with a header, in a folder, one per (sub)task and
-named after the dataset of the reference rows: test_politics -> ``TEAM_taskA_textual_run_1.csv``
-and ``TEAM_taskB_XPoliticalHate_run_1.csv`` (the same rows), test_religious ->
-``TEAM_taskB_XReligiousHate_run_1.csv``; any other dataset (the training rows) ->
-``TEAM_<dataset>_run_1.csv``.
+Files: textual CSVs with a header ``anonymized_tweet_id,anonymized_text,label,dataset``
+(``development/training_textual.csv``, ``gold/test_textual_gold.csv``; the blind ``test_textual.csv``,
+not seen, lacks ``label``): comma separated, every field quoted (RFC-4180), CRLF row ends, LF newlines
+inside tweets (2,760 of the 5,600 training ones), so the files are read as CSV, never split on lines.
+Ids are 15-digit numbers, kept as strings. ``dataset`` is ``training_politics``, or in the gold file
+``test_politics`` (1,400 rows) and ``test_religious`` (3,000 rows). A contextual file
+(``test_contextual.csv``: 15 columns, ids, ``dataset`` and user/tweet metadata, some empty, no tweet
+text) cannot be read as examples but is a valid `reference` for `write_submission`.
+Submission: ``anonymized_tweet_id,label`` CSVs (comma separated, header, label 0/1), in a folder,
+one per (sub)task and named after the dataset of the reference rows: test_politics ->
+``biss_taskA_textual_run_1.csv`` and ``biss_taskB_XPoliticalHate_run_1.csv`` (the same 1,400 rows),
+test_religious -> ``biss_taskB_XReligiousHate_run_1.csv`` (the 3,000 rows); any other dataset (the
+training rows) -> ``biss_<dataset>_run_1.csv``.
 Metric: macro-F1 over the two classes, per submission file (``macro_f1_taskA_textual``, ...) and
 over every tweet scored (``macro_f1``).
 
@@ -32,7 +34,7 @@ from typing import Any
 from .. import metrics
 from .base import TEAM, Example, align, as_paths
 from .classify import LabelTask
-from .files import FormatError, Row, parse_label, read_table, write_table
+from .files import FormatError, Record, parse_label, read_table, write_table
 from .labels import Verbaliser
 
 ID, TEXT = "anonymized_tweet_id", "anonymized_text"
@@ -49,7 +51,7 @@ def _header(path: Path) -> list[str]:
         return [h.strip() for h in next(csv.reader(handle), [])]
 
 
-def _table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> list[Row]:
+def _table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> list[Record]:
     try:
         return read_table(path, required, optional)
     except csv.Error as error:
@@ -59,7 +61,7 @@ def _table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) ->
                           f"{','.join(required)} separated by commas: wrong delimiter?") from None
 
 
-def _dataset(row: Row) -> str:
+def _dataset(row: Record) -> str:
     value = row["dataset"].strip()
     if not DATASET.fullmatch(value):
         raise FormatError(row.path, row.line, f"dataset {value!r} is not a dataset name (e.g. test_politics)")

@@ -1,4 +1,4 @@
-"""HODI: homotransphobia in Italian tweets (FORMATS.md section 8).
+"""HODI: homotransphobia in Italian tweets.
 
 Subtask A (`hodi_a`): is a tweet homotransphobic (1) or not (0)?
 Subtask B (`hodi_b`): which characters carry the hate: a list of 0-based positions in the text,
@@ -6,12 +6,16 @@ Subtask B (`hodi_b`): which characters carry the hate: a list of 0-based positio
 
 Files: tab-separated, header ``id<TAB>text<TAB>homotransphobic`` (B: ``rationales``), LF: train
 ``HODI_2023_train_subtask{A,B}.tsv``, blind test ``HODI_2023_test_subtask{A,B}.csv`` (tab-separated
-despite the name; no label column), gold ``HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv``. A text
-holding a ``"`` is CSV-quoted (wrapped in quotes, inner quotes doubled), so the files are read as
-CSV with tabs, never split on tabs. Ids are strings. The text is kept exactly: B's positions index it.
-Submission: ``TEAM.A.run1`` / ``TEAM.B.run1``, tab-separated ``id<TAB>homotransphobic`` (0/1) or
-``id<TAB>rationales`` (``[11,12,13]``), WITH a header line: the guidelines say no header, but the
-official scorer (compute_metrics.py) reads the columns by name.
+despite the name; no label column), gold ``HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv`` (the B
+files are known from the guidelines only). A text holding a ``"`` is CSV-quoted (wrapped in quotes,
+inner quotes doubled: 367 of the 5,000 training texts), so the files are read as CSV with tabs
+(``QUOTE_NONE`` would keep the wrapper quotes), never split on tabs. Ids (``1`` to ``5000`` in train)
+are kept as strings. ``rationales`` is a JSON-style list of 0-based character positions
+(``[11,12,13]``), ``[]`` or an empty cell for none. The text is kept exactly: B's positions index it.
+Submission: ``biss.A.run1`` / ``biss.B.run1`` (the official scorer picks zip members whose lower-cased
+name holds ``run`` and ``.a.`` / ``.b.``), tab-separated ``id<TAB>homotransphobic`` (0/1) or
+``id<TAB>rationales`` (``[11,12,13]``), rows in reference order, WITH a header line: the guidelines say
+no header, but the official scorer (compute_metrics.py) reads the columns by name.
 Metrics: A macro-F1; B the F1 of predicted against gold positions per post, averaged over posts
 (1 where both are empty).
 
@@ -48,7 +52,7 @@ from .base import (
     submission_file,
 )
 from .classify import LabelTask
-from .files import FormatError, Row, parse_label, read_table, write_table
+from .files import FormatError, Record, parse_label, read_table, write_table
 from .labels import Verbaliser, normalise
 from .spans import Locator, after, place, quote, runs
 
@@ -63,7 +67,7 @@ class HodiTask(Task):
     subtask = ""        # "A" or "B": the submission file is TEAM.<subtask>.run1
     label_column = ""   # "homotransphobic" (A); B's files have "rationales"
 
-    def parse(self, row: Row, column: str) -> Any:
+    def parse(self, row: Record, column: str) -> Any:
         """The official value in `row[column]` (None when empty: a blind file); FormatError if bad."""
         raise NotImplementedError
 
@@ -126,7 +130,7 @@ class HodiA(HodiTask, LabelTask):
               "test": ("hodi/HODI_2023_test_subtaskA.csv",),
               "gold": ("hodi/HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv",)}
 
-    def parse(self, row: Row, column: str) -> int | None:
+    def parse(self, row: Record, column: str) -> int | None:
         label = parse_label(row, column, ("0", "1"))
         return None if label is None else int(label)
 
@@ -143,14 +147,14 @@ class HodiB(HodiTask):
                    "Se non ce ne sono, rispondi \"nessuna\".")
     metric = "f1"
     fallback: list[int] = []  # no rationale: a post that is not hateful, the majority
-    needs_example = True
+    decode_needs_example = answer_quotes_input = True
     official = "HODI_2023_train_subtaskB.tsv, HODI_2023_test_subtaskB.csv, HODI_2023_test_GOLD.tsv"
     train_files = ("HODI_2023_train_subtaskB.tsv",)
     sample = {"train": ("hodi/HODI_2023_train_subtaskB.tsv",), "dev": ("hodi/HODI_2023_dev_subtaskB.tsv",),
               "test": ("hodi/HODI_2023_test_subtaskB.csv",),
               "gold": ("hodi/HODI_2023_test_GOLD/HODI_2023_test_GOLD.tsv",)}
 
-    def parse(self, row: Row, column: str) -> list[int] | None:
+    def parse(self, row: Record, column: str) -> list[int] | None:
         if column not in row:
             return None  # a blind file
         value = row[column].strip()

@@ -1,21 +1,25 @@
-"""LangLearn: which of two essays by the same learner was written first (FORMATS.md section 9).
+"""LangLearn: which of two essays by the same learner was written first.
 
 Two datasets: CItA (Italian school essays; order code ``Y_N`` = school year, essay number) and
 COWS-L2H (Spanish L2 essays; term + year, W = Jan-Mar, S = Apr-Jun, SU = Jul-Sep, F = Oct-Dec,
 so F17 < W18 < S18 < SU18 < F18).
 
-Files, several per call: pair TSVs ``Essay_1<TAB>Essay_2<TAB>Order_1<TAB>Order_2``
-(``Training_CItA.tsv``, ``Test_COWS-L2H.tsv``...) and essay XMLs ``<dataset><doc id="4705">TEXT
-</doc>...</dataset>`` (``Essays_CItA.xml``). A file's dataset comes from its name (``CItA`` or
-``COWS``), else from its order codes; a pair's essays must be in an XML of its dataset among the
-paths (an XML named after neither dataset serves both), or the TSV line is an error.
+Files, several per call: pair TSVs with the header ``Essay_1<TAB>Essay_2<TAB>Order_1<TAB>Order_2``
+(``Training_CItA.tsv``, ``Train_COWS-L2H.tsv``, ``Test_CItA.tsv``, ``Test_COWS-L2H.tsv``), whose essay
+ids are integers, and essay XMLs ``<dataset><doc id="4705">TEXT</doc>...</dataset>`` with no XML
+declaration (``Essays_CItA.xml``, ``Essays_Test_CItA.xml``...), whose text keeps its raw whitespace
+(kept as is; entities are decoded). A file's dataset comes from its name (``CItA`` or ``COWS``), else
+from its order codes; a pair's essays must be in an XML of its dataset among the paths (an XML named
+after neither dataset serves both), or the TSV line is an error.
 Gold: 0 when Essay_1 was written before Essay_2, 1 otherwise, computed from the order codes
-(equal codes: 0, as the training files are chronological). Official test files (named
+(equal codes: 0). In training files Essay_1 is always the earlier essay, so every training pair has
+gold 0 (`augment` adds the reversed pairs, on the train side only). Official test files (named
 ``Test*``) are blind: their essays are shuffled while Order_1/Order_2 only give the two time
-points, earlier first. A gold file is that TSV with each code beside its own essay (the sample's
-``Gold_*.tsv``), read like a training file.
+points, earlier first. The official test gold was not released; a gold file is that TSV with each
+code beside its own essay (the sample's ``Gold_*.tsv``), read like a training file.
 Ids: ``<dataset>-<Essay_1>-<Essay_2>`` (``#2``, ``#3``... on a repeated pair): equal in blind and
-gold files. Submission: the reference TSV plus a ``Pred`` column (0/1), one file per dataset,
+gold files. Submission (the test README): the reference TSV, tab-separated with its header, plus a
+``Pred`` column (0: Essay_1 was written first; 1: Essay_2 was), one file per dataset,
 ``Test_CItA.tsv`` / ``Test_COWS-L2H.tsv``, in the output folder (ExtremITA's ``Label`` column
 reads too). Metric: macro-F1 (and accuracy); no official scorer was released.
 

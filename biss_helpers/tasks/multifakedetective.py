@@ -1,15 +1,19 @@
-"""MULTI-Fake-DetectiVE task 1: how likely is a news item (tweet or article) to be fake
-(FORMATS.md section 10). Labels: 0 certainly fake, 1 probably fake, 2 probably real, 3 certainly real.
+"""MULTI-Fake-DetectiVE task 1: how likely is a news item (tweet or article) to be fake.
+Labels: 0 certainly fake, 1 probably fake, 2 probably real, 3 certainly real.
 
+No real file was public: the format is known only from participants' code (ExtremITA's reader, the
+Lorediel/Multi-fake-detective dataset class).
 Files: ``MULTI-Fake-Detective_Task1_Data.tsv``, TAB separated with a header and CSV quoting (pandas'
-default: texts may hold quoted newlines); columns ``Type`` (tweet/article), ``ID``, ``Text``, ``Media``
-(a Python list literal of image names), ``Label`` (absent or empty in a blind file), and whatever
-else the release adds (a date): extra columns are ignored, column order does not matter.
-Repeated IDs: the real file holds more than 100. Every row is kept (ExtremITA kept the first only):
+default: texts may hold quoted newlines); columns ``Type`` (tweet/article), ``ID``, ``Text`` (may be
+empty), ``Media`` (a Python list literal of image names under a ``Media/`` folder), ``Label`` (0-3;
+``2.0`` as pandas writes it is read too; absent or empty in a blind file), and whatever else the
+release adds (probably a date): extra columns are ignored, column order does not matter.
+Repeated IDs: the file holds more than 100. Every row is kept (ExtremITA kept the first only):
 the n-th occurrence of an ID becomes ``ID#n`` (``123``, ``123#2``...), a count is printed on stderr,
 `group` keeps all occurrences in one split, and submissions write the original ID back on every row.
-Submission (ExtremITA's, no official spec seen): ``ID<TAB>label`` (0-3), no header, reference order,
-``TEAM.predictions.tsv``. Metric: macro-F1 over the 4 classes.
+Submission (ExtremITA's, no official spec seen): ``ID<TAB>label`` (0-3), no header (one is tolerated
+when reading), reference order, one file per test set: ``biss.predictions.tsv`` (ExtremITA wrote
+``predictions.tsv`` and ``predictions_additional_data.tsv``). Metric: macro-F1 over the 4 classes.
 
 >>> MULTIFAKEDETECTIVE.verbalise(1), MULTIFAKEDETECTIVE.decode("Certamente VERO.").prediction
 ('probabilmente falso', 3)

@@ -1,10 +1,14 @@
 """NERMuD: persons, locations and organisations in news (WN), fiction (FIC) and Alcide De Gasperi's
-writings (ADG) (FORMATS.md section 11).
+writings (ADG).
 
-Files: one token per line, ``token<TAB>tag``, an empty line between sentences, no header:
-``{WN,FIC,ADG}_{train,dev,test}.tsv`` tagged IOB2 (``B-PER``, ``I-PER``, ..., ``O``), the blind
-``*_test_nolabel.tsv`` (token only, same sentence breaks), and the KIND files (``wikinews_train.tsv``,
-...) tagged IO (``PER``, no prefix). An example is a sentence; its id is the file name without
+Files (read by `conll.sentences`): one token per line, ``token<TAB>tag``, an empty line between
+sentences, no header, no document markers or comment lines, LF; tokens never hold spaces. Train and
+dev files end with an empty line, test files with a single newline. ``{WN,FIC,ADG}_{train,dev,test}.tsv``
+are tagged IOB2 (``O``, ``B-``/``I-`` + ``PER``, ``LOC``, ``ORG``); the blind ``*_test_nolabel.tsv`` has
+the token only, with the same sentence breaks as ``*_test.tsv``; the KIND files
+(``{wikinews,fiction,degasperi,moro}_{train,test}.tsv``, KIND test = NERMuD dev) are tagged IO
+(``PER``, no prefix). As in the official scorer, anything after ``|`` in a tag is dropped and the tag
+upper-cased; any other tag is an error. An example is a sentence; its id is the file name without
 ``_nolabel`` plus the sentence number (``WN_test-12``), so a blind file and its gold agree. Tags
 are held as IOB2: an IO tag, or an ``I-`` that opens a mention, reads as ``B-`` (the official
 scorer ignores prefixes, so no score changes).
@@ -14,9 +18,12 @@ Target: the mentions in text order after their type, ``[PER] Alcide De Gasperi [
 after the previous mention first (so a repeated name gets the right one; ``#N`` picks the N-th
 where that is not enough, see `spans`), a mangled one on the nearest spelling; an invented one is
 left out and listed in `Decoded.unplaced`. Tokens keep one tag each, whatever the answer.
-Submission: per reference file ``biss_<name>.tsv``, line by line as the reference (``token<TAB>tag``,
-the same empty lines). Score: the official scorer's token-level P/R/F1 on PER, LOC, ORG (prefixes
-stripped, aligned by position; ``macro_f1`` the main one), and entity-level F1 (span and type).
+Submission: per reference file ``biss_<name>.tsv``, ``<name>`` being the reference's name without
+``_nolabel`` (``biss_WN_test.tsv``; ExtremITA wrote ``DAC_WN_extremITA_<run>.tsv``), line by line as
+the reference: its tokens, each with a tag (``token<TAB>tag``), and the same empty lines and line
+ends. The official scorer (``get-results.py``) skips empty lines, needs exactly 2 TAB-separated fields
+on every other line and aligns gold and prediction tokens by position. Score: its token-level P/R/F1
+on PER, LOC, ORG (prefixes stripped; ``macro_f1`` the main one), and entity-level F1 (span and type).
 
 >>> s = Example("WN_dev-1", {"tokens": "Roma batte la Roma di De Gasperi".split()},
 ...             ["B-LOC", "O", "O", "B-ORG", "O", "B-PER", "I-PER"])
@@ -107,7 +114,7 @@ class Nermud(Task):
                    "rispondi \"nessuna\".")
     metric = "macro_f1"
     fallback = "O"  # every token of the sentence tagged O (no mention): see fallback_for
-    needs_example = True
+    decode_needs_example = answer_quotes_input = True
     official = "{WN,FIC,ADG}_{train,dev,test,test_nolabel}.tsv; KIND {wikinews,fiction,degasperi,moro}_*.tsv"
     train_files = ("WN_train.tsv", "FIC_train.tsv", "ADG_train.tsv")
     sample = {split: tuple(f"nermud/{domain}_{name}.tsv" for domain in ("WN", "FIC", "ADG")) for split, name

@@ -1,16 +1,20 @@
-"""PoliticIT: gender and political ideology of Italian politicians from their tweets
-(FORMATS.md section 12). One task key, three labels per author: gender (male/female), binary
-ideology (left/right) and four-class ideology (left, moderate_left, moderate_right, right).
+"""PoliticIT: gender and political ideology of Italian politicians from their tweets.
+One task key, three labels per author: gender (male/female), binary ideology (left/right) and
+four-class ideology (left, moderate_left, moderate_right, right).
 
-Files: tweet files (``development.csv``): comma separated, every field quoted, columns ``label``
-(the author's 32-hex hash), ``gender``, ``ideology_binary``, ``ideology_multiclass``, ``tweet``.
-A blind tweet file may lack the three label columns; a truth file (``development_test.csv``:
-``label,gender,ideology_binary,ideology_multiclass``, one row per author) given among the same
-paths then supplies the gold. Each file's kind is told by its header.
+Files: tweet files (``development.csv``, 48 authors x 40 tweets; the phase-2
+``politicIT_phase_2_train_public.csv`` has the same columns): comma separated, header, every field
+quoted, LF, columns ``label`` (the author's 32-hex hash, kept as a string), ``gender``,
+``ideology_binary``, ``ideology_multiclass``, ``tweet`` (may be empty). The three labels are constant
+within an author (a change is an error). A blind tweet file may lack the three label columns; a truth
+file (``development_test.csv``: ``label,gender,ideology_binary,ideology_multiclass``, minimal quoting,
+one row per author) given among the same paths then supplies the gold, and must agree with any labels
+in the tweet file. Each file's kind is told by its header.
 Examples: each author's tweets, in file order, cut into chunks of about `TWEETS_PER_CHUNK`
 consecutive tweets (ids ``<author>#<k>``, k from 0); gold = (gender, binary, multiclass).
-Submission: ``biss_results_run1.csv``, header ``label,gender,ideology_binary,ideology_multiclass``,
-one row per author in reference order, by majority vote over the author's chunks.
+Submission (CodaLab): ``biss_results_run1.csv``, header ``label,gender,ideology_binary,
+ideology_multiclass``, one row per author in reference order, by majority vote over the author's
+chunks (ExtremITA's plain author ids, one per chunk, are accepted too).
 Metric: macro-F1 over authors for each label, and their mean (`mean_macro_f1`, the main one).
 
 >>> POLITICIT.verbalise(("female", "left", "moderate_left"))

@@ -1,10 +1,12 @@
-"""PubTator-like files: CLinkaRT's format (FORMATS.md section 2).
+"""PubTator-like files: CLinkaRT's format.
 
 Documents separated by an empty line. Each is one line ``DOCID|t|TEXT`` (the whole text on one
 line), then zero or more TAB-separated relation lines
 ``DOCID<TAB>REL<TAB>START-END<TAB>START-END[<TAB>TEXT1<TAB>TEXT2]``: 0-based, end-exclusive
 character offsets into TEXT (CLinkaRT: the result, then the test). The two text columns are
-optional; where present they must be what the offsets give. A file with no REL line at all is
+optional; where present they must be what the offsets give. The columns are TABs (the organisers'
+README example shows spaces: such a line is an error, with a hint). Blank lines, a BOM and CRLF
+line ends are tolerated; a DOCID may head only one document. A file with no REL line at all is
 blind (a test file): its documents have `relations` None.
 
 >>> import tempfile, pathlib

@@ -1,15 +1,22 @@
-"""WiC-ITA: word in context (FORMATS.md section 13).
+"""WiC-ITA: word in context.
 
 Subtask 1 (`wicita_1`): does the target word mean the same in both sentences (1) or not (0)?
 Subtask 2 (`wicita_2`): how close are the two meanings, from 1 (unrelated) to 4 (identical)?
 
-Files: JSON Lines with ASCII escapes, ``binary/{train,dev,test,test_eng}.jsonl`` and
-``ranking/{train,train_agr,train_dis,dev,test,test_eng}.jsonl``; keys ``id, lemma, sentence1,
+Files: JSON Lines (one object per line) with ASCII escapes (``\\u00e8``),
+``binary/{train,dev,test,test_eng}.jsonl``, ``ranking/{train,train_agr,train_dis,dev,test,test_eng}.jsonl``
+and the gold ``gold_truth/{binary,ranking}/{test,test_eng}.jsonl``; keys ``id, lemma, sentence1,
 sentence2, start1, end1, start2, end2`` plus ``label`` (0/1) or ``score`` (1 to 4 by 0.5); the
-cross-lingual ``*_eng`` files have ``lemma1``/``lemma2``. Offsets are end-exclusive:
-``sentence1[start1:end1]`` is the target. Test files carry no label or score.
-Submission: ``{"id": ..., "label": 0|1}`` lines in ``binary.jsonl`` (``binary_eng.jsonl`` for
-the cross-lingual test), ``{"id": ..., "score": float}`` in ``ranking.jsonl`` / ``ranking_eng.jsonl``.
+cross-lingual ``*_eng`` files have ``lemma1``/``lemma2``. Ids are strings, ``lemma.pos.n``
+(``affare.noun.7``; cross-lingual ``rapporto_report.noun.2``). Sentences are pre-tokenised (spaces
+around punctuation). Offsets are character offsets, end-exclusive: ``sentence1[start1:end1]`` is the
+target (ExtremITA's highlighter slices to ``end+1``: not copied here). Test files carry no label or
+score; a file with the other subtask's key is an error.
+Submission: ``{"id": ..., "label": 0|1}`` lines in ``binary.jsonl`` (``binary_eng.jsonl`` for the
+cross-lingual test), ``{"id": ..., "score": float}`` in ``ranking.jsonl`` / ``ranking_eng.jsonl``
+(``score``, as the official ``evaluation.py`` and example submission use, though the guidelines show
+``label``); the organisers take any of the four zipped with a ``description.txt``. The scorer looks
+predictions up by id, order-free; a missing id invalidates the file.
 Metric: macro-F1 over the two classes (subtask 1), Spearman's rho (subtask 2).
 
 >>> example = Example("fede.noun.1", {"lemma": "fede", "sentence1": "la fede conta",

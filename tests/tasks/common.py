@@ -13,6 +13,12 @@ def round_trip(task, gold, folder):
     return examples, written, task.score(folder, gold)
 
 
+def write(path, text):
+    """`text` into `path` as UTF-8, byte for byte (a ``\r\n`` stays one); returns the path."""
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
 def spans(text, *pieces):
     """(start, end) of each piece in `text`: its first occurrence, or its n-th given (piece, n)."""
     found = []

@@ -7,7 +7,7 @@ import pytest
 from biss_helpers.tasks import acti
 from biss_helpers.tasks.files import FormatError
 
-from .common import round_trip
+from .common import round_trip, write
 
 A, B = acti.ACTI_A, acti.ACTI_B
 
@@ -92,10 +92,6 @@ def test_kaggle_sample_submission_has_two_ids_too_many(task, shared_dir, tmp_pat
     with pytest.raises(ValueError, match=f"{462 - n_test} predicted ids are not in the reference"):
         task.write_submission(list(sample), list(sample.values()), root / f"{stem}_test.csv", tmp_path)
 
-
-def write(path, text):
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize("text, message", [

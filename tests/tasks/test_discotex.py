@@ -10,6 +10,8 @@ import pytest
 from biss_helpers.tasks import discotex
 from biss_helpers.tasks.files import FormatError
 
+from .common import write
+
 ONE, TWO = discotex.DISCOTEX_1, discotex.DISCOTEX_2
 
 
@@ -111,7 +113,7 @@ def test_real_blind_files_read_unquoted_and_get_a_submission(name, task, rows, s
     assert len(blind) == rows and all(e.gold is None for e in blind)
     assert [e.id for e in blind] == [e.id for e in gold]
     assert [flat(e) for e in blind] == [flat(e) for e in gold]  # same texts: newlines became spaces
-    if name.startswith("discotex_1_wiki"):  # FORMATS.md: default quoting loses two rows
+    if name.startswith("discotex_1_wiki"):  # the discotex module docstring: default quoting loses two rows
         with (root / "blind" / name).open(encoding="utf-8", newline="") as handle:
             assert len(list(csv.reader(handle, delimiter="\t"))) - 1 == 798
     # a submission for the blind file: ExtremITA's layout, and the same bytes as for the gold file
@@ -139,10 +141,6 @@ def test_ted_and_wiki_go_to_two_files_of_one_folder(shared_dir, tmp_path):
     with pytest.raises(ValueError, match="give a folder"):
         ONE.write_submission([e.id for e in examples], [1] * 1600, refs, tmp_path / "one.tsv")
 
-
-def write(path, text):
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 HEAD1 = "ID\tPROMPT\tTARGET\tCLASS\n"

@@ -166,7 +166,7 @@ def test_garbage_decodes_to_the_fallback(garbage):
         ("Lazio", False), ((41.9, 12.5), False)]
 
 
-# Real files: none was public when this was written (FORMATS.md section 6); any TSV under
+# Real files: none was public when this was written (see the geolingit module docstring); any TSV under
 # ../shared/evalita/real/geolingit* is checked, sorted by its header: region (A), latitude (B) or blind.
 def real_files(shared_dir, kind):
     found = []

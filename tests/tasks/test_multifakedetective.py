@@ -124,7 +124,7 @@ def test_garbage_decodes_to_the_fallback(garbage):
     assert (d.prediction, d.parsed) == (2, False)
 
 
-# Real files: none was public (FORMATS.md section 10); any TSV under ../shared/evalita/real/multifake*
+# Real files: none was public (see the module docstring); any TSV under ../shared/evalita/real/multifake*
 # with an ID column is read and, when labelled, round-tripped.
 def test_real_files_keep_every_row(shared_dir, tmp_path):
     paths = sorted((shared_dir / "evalita/real").glob("multi*fake*/**/*.tsv"), key=str)

@@ -1,13 +1,12 @@
 """NERMuD (nermud): IOB2 and KIND IO files, mentions placed back on exact tokens, the line-aligned
 submission, the official token-level scorer and entity F1, on the sample and the real files."""
 
-import json
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biss_helpers import cli
+from biss_helpers import fourcol, tasks
 from biss_helpers.tasks import Example, nermud
 from biss_helpers.tasks.files import FormatError
 
@@ -41,16 +40,14 @@ def test_sample_has_the_pitfalls():
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_real_test_file_through_the_cli_against_the_blind_file(domain, shared_dir, tmp_path, capsys):
+def test_real_test_file_submitted_against_the_blind_file(domain, shared_dir, tmp_path):
     """The official way: decode against *_test_nolabel.tsv, score against *_test.tsv."""
     real = shared_dir / "evalita" / "real" / "nermud"
     gold, blind = real / f"{domain}_test.tsv", real / f"{domain}_test_nolabel.tsv"
-    encoded, folder = tmp_path / "gold.tsv", tmp_path / "run"
-    assert cli.main(["encode", "--task", "nermud", "--input", str(gold), "--output", str(encoded)]) == 0
-    assert cli.main(["decode", "--task", "nermud", "--predictions", str(encoded), "--reference",
-                     str(blind), "--output", str(folder)]) == 0
-    assert cli.main(["evaluate", "--task", "nermud", "--submission", str(folder), "--gold", str(gold)]) == 0
-    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    folder = tmp_path / "run"
+    report = tasks.submit("nermud", fourcol.encode(T, T.read(gold)), [blind], folder)
+    assert report.unparsed == 0 and not report.unplaced
+    scores = T.score(folder, gold)
     assert scores["macro_f1"] == scores["entity_f1"] == 1.0
     ours = (folder / f"biss_{domain}_test.tsv").read_text(encoding="utf-8").split("\n")
     assert [line.split("\t")[0] for line in ours] == blind.read_text(encoding="utf-8").split("\n")
@@ -117,14 +114,12 @@ def test_answers_the_model_gets_wrong():
         assert T.decode(garbage, s) == nermud.Decoded(["O"] * 7, False)
 
 
-def test_decode_needs_the_sentence(tmp_path, capsys):
+def test_decode_needs_the_sentence(tmp_path):
     with pytest.raises(ValueError, match="pass the example"):
         T.decode("[PER] Mario")
-    rows = tmp_path / "p.tsv"
-    rows.write_text("WN_test-1\tnermud\tx\t[PER] Mario\n", encoding="utf-8")
-    assert cli.main(["decode", "--task", "nermud", "--predictions", str(rows),
-                     "--output", str(tmp_path / "o")]) == 2
-    assert "give --reference" in capsys.readouterr().err
+    rows = [fourcol.Row("WN_test-1", "nermud", "x", "[PER] Mario")]
+    with pytest.raises(ValueError, match="nermud answers are placed in their input: give the reference"):
+        tasks.submit("nermud", rows, None, tmp_path / "o")
 
 
 def test_scorer_matches_hand_counts_and_refuses_misaligned_files(tmp_path):
