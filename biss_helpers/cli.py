@@ -157,7 +157,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args) -> dict:
     """The command's one library call; its result is the JSON line."""
-    from . import fourcol, mix, tasks, training
+    from . import fourcol, mix, models, tasks, training
 
     if args.command == "encode":
         task = tasks.get_task(args.task)
@@ -167,13 +167,9 @@ def run(args) -> dict:
               f"-> {args.output}")
         return {"task": task.name, "rows": written}
     if args.command == "mix":
-        from transformers import AutoTokenizer
-
-        from . import env
-
-        tokenizer = AutoTokenizer.from_pretrained(env.resolve_model(args.model))
-        train_rows, dev_rows = mix.workshop(tokenizer, args.max_tokens, args.prompt_style, args.official,
-                                            read_settings(args, mix.MixSettings))
+        settings = read_settings(args, mix.MixSettings)
+        train_rows, dev_rows = mix.workshop(models.load_tokenizer(args.model), args.max_tokens,
+                                            args.prompt_style, args.official, settings)
         paths = mix.write_files(args.output, train_rows, dev_rows)
         return {"train": len(train_rows), "dev": len(dev_rows), "tasks": len(fourcol.counts(train_rows)),
                 "files": [str(p) for p in paths]}

@@ -73,6 +73,14 @@ def setup_tokenizer(tokenizer, padding_side: str = "right"):
     return tokenizer
 
 
+def load_tokenizer(name: str, padding_side: str = "right"):
+    """The tokenizer of a hub id or local folder (offline: the stand-in of `env`), set up by
+    `setup_tokenizer`: what `load_model` gives, without the model (counting tokens needs no more)."""
+    from transformers import AutoTokenizer
+
+    return setup_tokenizer(AutoTokenizer.from_pretrained(env.resolve_model(name)), padding_side)
+
+
 def _device_map():
     import torch
 
@@ -90,10 +98,10 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
     for checkpointing) and the tokenizer pads on the right; otherwise on the left, for generation.
     """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    path = env.resolve_model(name)
-    tokenizer = setup_tokenizer(AutoTokenizer.from_pretrained(path), "right" if training else "left")
+    path = env.resolve_model(name)  # a local folder comes back unchanged: resolved (and said) once
+    tokenizer = load_tokenizer(path, "right" if training else "left")
     dtype = compute_dtype()
     if quantization == "8bit" and not torch.cuda.is_available():
         raise ValueError("8-bit loading needs a GPU with bitsandbytes; on a CPU use '4bit' or None")

@@ -103,12 +103,13 @@ def _monitor_class():
             runs in eval mode and is not counted)."""
             mask = kwargs.get("attention_mask")
             if module.training and mask is not None:
-                self._real += int(mask.sum())
+                # A tensor sum, read once an epoch: reading it every step would stall the GPU.
+                self._real = self._real + mask.sum()
                 self._positions += mask.numel()
 
         def _close_epoch(self, state) -> None:
             if self._positions:
-                self.padding.append(1 - self._real / self._positions)
+                self.padding.append(1 - float(self._real) / self._positions)
                 self._real = self._positions = 0
                 if state.is_world_process_zero:
                     print(f"epoch {len(self.padding)}: {self.padding[-1]:.1%} of the batch positions "
