@@ -112,6 +112,7 @@ def read_settings(args, cls, prefix: str = ""):
 def parser() -> argparse.ArgumentParser:
     from .bert import ClassifierSettings
     from .mix import MixSettings
+    from .prompts import STYLES
     from .training import TrainSettings
 
     main = argparse.ArgumentParser(prog="biss", description=__doc__,
@@ -132,7 +133,7 @@ def parser() -> argparse.ArgumentParser:
     mix.add_argument("--model", default="unsloth/Llama-3.2-1B-Instruct", help="whose tokenizer counts")
     mix.add_argument("--max-tokens", type=int, default=TrainSettings.max_tokens,
                      help="prompt + answer + EOS: longer inputs are trimmed")
-    mix.add_argument("--prompt-style", default=TrainSettings.prompt_style, choices=["alpaca", "chat"])
+    mix.add_argument("--prompt-style", default=TrainSettings.prompt_style, choices=STYLES)
     add_settings(mix, MixSettings)
     decode = commands.add_parser("decode", help="4-column completions -> official submission")
     decode.add_argument("--task", required=True)
@@ -180,6 +181,8 @@ def run(args) -> dict:
                 "unplaced": len(report.unplaced)}
     if args.command == "evaluate":
         return {"task": args.task, **tasks.get_task(args.task).score(args.submission, args.gold)}
+    if args.data and args.dev:
+        raise ValueError("--dev goes with --train: --data reads DIR/train.tsv and DIR/dev.tsv")
     if args.data:
         train_rows, dev_rows = mix.read_files(args.data)
     else:

@@ -234,6 +234,8 @@ def test_cli_train_clear_errors(base_dir, tmp_path, capsys):
     code = cli.main(["train", "--train", str(long_answer), "--model", str(base_dir / "model"),
                      "--output-dir", str(tmp_path / "out"), "--quantization", "none", "--max-tokens", "128"])
     assert code == 2 and "nermud r1" in capsys.readouterr().err
+    code = cli.main(["train", "--data", str(base_dir), "--dev", str(long_answer), "--model", "m"])
+    assert code == 2 and "--dev goes with --train" in capsys.readouterr().err
 
 
 def test_two_processes_with_gloo_train_one_adapter(base_dir, tmp_path):

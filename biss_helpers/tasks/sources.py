@@ -46,7 +46,7 @@ def load_official(task_names: Sequence[str] | None, folder: str | Path) -> dict[
             found[name] = task.read(paths)
             print(f"{name}: {len(found[name])} examples from {', '.join(p.name for p in paths)}")
         else:
-            found[name] = task.read(task.sample_paths("train")) + task.read(task.sample_paths("dev"))
+            found[name] = load([name])[name]
             print(f"{name}: no {' / '.join(task.train_files)} under {folder}: the synthetic sample")
     return found
 

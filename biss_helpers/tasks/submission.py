@@ -77,7 +77,7 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
         raise ValueError(f"{task.name} answers are placed in their input: give the reference (the "
                          f"official test or gold file, --reference on the command line)")
     examples = {e.id: e for e in task.read(reference)} if task.decode_needs_example else {}
-    unknown = [row.id for row in mine if task.decode_needs_example and row.id not in examples]
+    unknown = [row.id for row in mine if row.id not in examples] if task.decode_needs_example else []
     if unknown:
         raise ValueError(f"{source}: {len(unknown)} ids are not in the reference (first: {unknown[0]!r})")
     decoded = [task.decode(row.target, examples.get(row.id)) for row in mine]
