@@ -39,3 +39,4 @@ clean:
 bench: offline-models
 	$(OFFLINE) $(PY) bench/lab1_finetune.py
 	$(OFFLINE) $(PY) bench/padding.py
+	$(OFFLINE) $(PY) bench/decode.py

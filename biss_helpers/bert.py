@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import env
+from .settings import check, not_negative, positive, share, whole
 
 
 @dataclass
@@ -39,6 +40,10 @@ class ClassifierSettings:
     patience: int = 2                 # epochs without a better dev macro-F1 before stopping
     seed: int = 42                    # head initialisation, data order, dropout
     output_dir: str = "runs/lab1"     # checkpoints of the run
+
+    def __post_init__(self):
+        check(self, max_length=whole(8), epochs=whole(1), batch_size=whole(1), learning_rate=positive,
+              weight_decay=not_negative, warmup=share, patience=whole(1), seed=whole(0))
 
 
 @dataclass

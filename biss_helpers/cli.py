@@ -15,98 +15,20 @@ The options of `demo`, `mix` and `train` are the fields of their settings datacl
 (`bert.ClassifierSettings`, `mix.MixSettings`, `training.TrainSettings` with `models.LoraSettings`
 as ``--lora-*``), each field's comment its help: a new setting is one new field. train runs under
 nohup, and under torchrun or accelerate launch on several GPUs with the same code. encode, mix,
-decode, evaluate and train print one JSON object as their last line of output.
+decode, evaluate and train print one JSON object as their last line of output. A bad argument or
+input ends any command with exit 2 and one line naming the file (and line or id), before a model
+loads; files are written whole or not at all (`outputs`), so an earlier output survives a failure.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import inspect
-import io
 import json
 import os
 import sys
-import textwrap
-import tokenize
-import types
-import typing
 from pathlib import Path
 
-
-def field_comments(cls) -> dict[str, str]:
-    """Field name -> the comment at the end of its line in the class source (the option's help).
-
-    >>> from biss_helpers.models import LoraSettings
-    >>> field_comments(LoraSettings)["r"]
-    'rank of the update: its capacity'
-    """
-    comments, name, depth = {}, None, 0
-    source = textwrap.dedent(inspect.getsource(cls))  # a class defined inside a function too
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.NL or token.type == tokenize.NEWLINE:
-            name = None
-        elif token.type == tokenize.OP and token.string in "([{":
-            depth += 1
-        elif token.type == tokenize.OP and token.string in ")]}":
-            depth -= 1
-        elif token.type == tokenize.NAME and name is None and depth == 0 and token.start[1] == 4:
-            name = token.string
-        elif token.type == tokenize.COMMENT and name:
-            comments[name] = token.string.lstrip("# ").strip()
-    return comments
-
-
-def _optional(kind):
-    """(the type inside ``X | None``, True) or (kind, False)."""
-    args = typing.get_args(kind)
-    if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:
-        inner = [a for a in args if a is not type(None)]
-        if len(inner) == 1 and len(args) == 2:
-            return inner[0], True
-    return kind, False
-
-
-def _none_or(convert):
-    def parse(text: str):
-        return None if text.lower() in ("none", "all") else convert(text)
-
-    parse.__name__ = convert.__name__  # argparse names the type in its error messages
-    return parse
-
-
-def add_settings(parser, cls, prefix: str = "") -> None:
-    """One option per field of the settings dataclass `cls` (nested dataclasses as
-    ``--<field>-<subfield>``): type, default and choices from the annotation, help from the comment."""
-    hints, helps = typing.get_type_hints(cls), field_comments(cls)
-    for field in dataclasses.fields(cls):
-        kind, optional = _optional(hints[field.name])
-        default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
-        if dataclasses.is_dataclass(kind):
-            add_settings(parser, kind, f"{prefix}{field.name}_")
-            continue
-        options = {"dest": prefix + field.name, "default": default,
-                   "help": f"{helps.get(field.name, '')} (default: {default})".strip()}
-        if kind is bool:
-            options["action"] = argparse.BooleanOptionalAction
-        elif typing.get_origin(kind) is typing.Literal:
-            options["choices"] = typing.get_args(kind)
-        elif typing.get_origin(kind) is list:
-            options.update(nargs="+", type=typing.get_args(kind)[0])
-        else:
-            options["type"] = _none_or(kind) if optional else kind
-        parser.add_argument("--" + (prefix + field.name).replace("_", "-"), **options)
-
-
-def read_settings(args, cls, prefix: str = ""):
-    """The dataclass `cls` filled from the options `add_settings` made."""
-    hints, values = typing.get_type_hints(cls), {}
-    for field in dataclasses.fields(cls):
-        kind, _ = _optional(hints[field.name])
-        nested = dataclasses.is_dataclass(kind)
-        values[field.name] = (read_settings(args, kind, f"{prefix}{field.name}_") if nested
-                              else getattr(args, prefix + field.name))
-    return cls(**values)
+from .settings import add_settings, read_settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -158,10 +80,11 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args) -> dict:
     """The command's one library call; its result is the JSON line."""
-    from . import fourcol, mix, models, tasks, training
+    from . import fourcol, mix, models, outputs, tasks, training
 
     if args.command == "encode":
         task = tasks.get_task(args.task)
+        outputs.check_file(args.output, "--output")  # before reading: a bad path costs no work
         examples = task.read(args.input)
         written = fourcol.write(args.output, fourcol.encode(task, examples))
         print(f"{task.name}: {written} rows ({sum(e.gold is not None for e in examples)} with gold) "
@@ -169,6 +92,7 @@ def run(args) -> dict:
         return {"task": task.name, "rows": written}
     if args.command == "mix":
         settings = read_settings(args, mix.MixSettings)
+        outputs.check_folder(args.output, "--output")
         train_rows, dev_rows = mix.workshop(models.load_tokenizer(args.model), args.max_tokens,
                                             args.prompt_style, args.official, settings)
         paths = mix.write_files(args.output, train_rows, dev_rows)
@@ -181,6 +105,7 @@ def run(args) -> dict:
                 "unplaced": len(report.unplaced)}
     if args.command == "evaluate":
         return {"task": args.task, **tasks.get_task(args.task).score(args.submission, args.gold)}
+    settings = read_settings(args, training.TrainSettings)  # checked first: before any file is read
     if args.data and args.dev:
         raise ValueError("--dev goes with --train: --data reads DIR/train.tsv and DIR/dev.tsv")
     if args.data:
@@ -188,24 +113,35 @@ def run(args) -> dict:
     else:
         train_rows, dev_rows = fourcol.read(args.train), fourcol.read(args.dev) if args.dev else []
     quantization = None if args.quantization == "none" else args.quantization
-    result = training.fine_tune(args.model, train_rows, dev_rows, read_settings(args, training.TrainSettings),
-                                quantization, args.resume)
+    result = training.fine_tune(args.model, train_rows, dev_rows, settings, quantization, args.resume)
     return result.summary()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.command in ("encode", "mix", "decode", "evaluate", "train"):
-        try:
-            result = run(args)
-        except (KeyError, ValueError, FileNotFoundError) as error:
-            # a clear one-line message (file, line, problem), not a traceback
-            message = error.args[0] if isinstance(error, KeyError) else str(error)
-            print(f"biss {args.command}: {message}", file=sys.stderr)
-            return 2
-        if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, one JSON line, from the main process
-            print(json.dumps(result, ensure_ascii=False))
-    elif args.command == "offline-models":
+def negative_values(argv: list[str]) -> list[str]:
+    """``--option -2e-4`` as ``--option=-2e-4``: argparse takes a value that starts with ``-`` and
+    is not a plain decimal for an option, and would answer "expected one argument".
+
+    >>> negative_values(["train", "--learning-rate", "-2e-4", "--epochs", "1"])
+    ['train', '--learning-rate=-2e-4', '--epochs', '1']
+    """
+    glued: list[str] = []
+    for item in argv:
+        previous = glued[-1] if glued else ""
+        if item.startswith("-") and previous.startswith("--") and "=" not in previous:
+            try:
+                float(item)
+            except ValueError:
+                pass
+            else:
+                glued[-1] = f"{previous}={item}"
+                continue
+        glued.append(item)
+    return glued
+
+
+def _other(args) -> None:
+    """The commands that print as they go and end with no JSON line."""
+    if args.command == "offline-models":
         from . import tiny, zoo
 
         zoo.prepare()
@@ -223,6 +159,31 @@ def main(argv: list[str] | None = None) -> int:
 
         for name, changed in notebooks.sync_all(Path.cwd()).items():
             print(f"{name}: {'updated' if changed else 'up to date'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command. A mistake in the arguments or the input files (a bad value, path, row or
+    id, a file the OS refuses) ends with exit 2 and one line naming it, never a traceback."""
+    args = parser().parse_args(negative_values(sys.argv[1:] if argv is None else argv))
+    try:
+        result = run(args) if args.command in ("encode", "mix", "decode", "evaluate", "train") else None
+        if result is None:
+            _other(args)
+    except (KeyError, ValueError, OSError) as error:
+        if isinstance(error, KeyError):
+            message = error.args[0]
+        elif isinstance(error, OSError) and error.filename:  # raised by the OS: say which path
+            message = f"{error.filename}: {error.strerror or error}"
+        else:
+            message = str(error)
+        print(f"biss {args.command}: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C: the files are whole or untouched, so say so, not a traceback
+        print(f"biss {args.command}: interrupted; no file was left half-written"
+              + (" (continue with --resume)" if args.command == "train" else ""), file=sys.stderr)
+        return 130
+    if result is not None and int(os.environ.get("RANK", 0)) == 0:  # under torchrun: the main process
+        print(json.dumps(result, ensure_ascii=False))
     return 0
 
 

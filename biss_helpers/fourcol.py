@@ -22,8 +22,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import outputs
 from .tasks.base import flatten
-from .tasks.files import FormatError
+from .tasks.files import FormatError, open_text
 
 COLUMNS = ("id", "task", "input", "target")
 
@@ -46,16 +47,15 @@ def encode(task, examples: Iterable) -> list[Row]:
 
 
 def write(path: str | Path, rows: Iterable[Row]) -> int:
-    """Write `rows` (flattening every field); returns how many were written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `rows` (flattening every field); returns how many were written. The file appears
+    only once complete (`outputs.replace`): a bad row leaves an earlier file as it was."""
     count = 0
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
+    with outputs.replace(path) as handle:
         for row in rows:
             fields = [flatten(getattr(row, c)) for c in COLUMNS]
             for column, value in zip(COLUMNS[:2], fields[:2], strict=True):
                 if not value:
-                    raise ValueError(f"row {count + 1}: empty {column}")
+                    raise ValueError(f"{path}: row {count + 1} (id {row.id!r}) has an empty {column}")
             handle.write("\t".join(fields) + "\n")
             count += 1
     return count
@@ -72,7 +72,7 @@ def read(path: str | Path, known: Sequence[str] | None = None) -> list[Row]:
         known = list(TASKS)
     known_set = set(known)
     rows = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             if not line.strip():

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fourcol
+from .settings import check, share, whole
 from .tasks import get_task
 from .tasks.base import Example, Task
 
@@ -47,6 +48,9 @@ class MixSettings:
     dev_fraction: float = 0.1       # share of each task's examples kept for dev
     seed: int = 42                  # sampling, split and shuffle
     tasks: list[str] | None = None  # task keys to mix; none given: every task (every one given to build)
+
+    def __post_init__(self):
+        check(self, per_task=whole(1, also=(None,)), dev_fraction=share, seed=whole(0))
 
 
 @dataclass(frozen=True)
@@ -68,19 +72,18 @@ class Mix:
 
     def summary(self) -> str:
         """The per-task table: what was available, sampled, and where it went."""
-        head = f"{'task':<20}{'available':>10}{'sampled':>9}{'train':>7}{'+augm.':>8}{'dev':>6}"
-        lines = [head, "-" * len(head)]
-        for r in self.report:
-            short = self.per_task is not None and r.available < self.per_task
-            note = f"  (all available: fewer than {self.per_task})" if short else ""
-            lines.append(f"{r.task:<20}{r.available:>10}{r.sampled:>9}{r.train:>7}{r.augmented:>8}"
-                         f"{r.dev:>6}{note}")
-        lines.append("-" * len(head))
-        lines.append(f"{'total':<20}{sum(r.available for r in self.report):>10}"
-                     f"{sum(r.sampled for r in self.report):>9}{sum(r.train for r in self.report):>7}"
-                     f"{sum(r.augmented for r in self.report):>8}{len(self.dev):>6}")
-        lines.append(f"train rows: {len(self.train)}  dev rows: {len(self.dev)}")
-        return "\n".join(lines)
+        def line(task, available, sampled, train, augmented, dev, note=""):
+            return f"{task:<20}{available:>10}{sampled:>9}{train:>7}{augmented:>8}{dev:>6}{note}"
+
+        head = line("task", "available", "sampled", "train", "+augm.", "dev")
+        rows = [line(r.task, r.available, r.sampled, r.train, r.augmented, r.dev,
+                     f"  (all available: fewer than {self.per_task})"
+                     if self.per_task is not None and r.available < self.per_task else "")
+                for r in self.report]
+        total = line("total", *(sum(getattr(r, k) for r in self.report)
+                                for k in ("available", "sampled", "train", "augmented")), len(self.dev))
+        return "\n".join([head, "-" * len(head), *rows, "-" * len(head), total,
+                          f"train rows: {len(self.train)}  dev rows: {len(self.dev)}"])
 
 
 def _rng(seed: int, task: Task, step: str) -> random.Random:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import env
+from .settings import check, positive, share, whole
 
 QUANTIZATIONS = ("4bit", "8bit", None)
 # Tokens that are never a training target and can pad (tried in this order) when a tokenizer's pad
@@ -32,6 +34,11 @@ class LoraSettings:
     alpha: int = 32                   # the update is scaled by alpha / r
     dropout: float = 0.05             # dropout on the adapters' input while training
     targets: list[str] | None = None  # layer names to adapt; none given: every linear projection
+
+    def __post_init__(self):
+        check(self, r=whole(1), alpha=positive, dropout=share)
+        if self.targets is not None and not all(isinstance(t, str) and t for t in self.targets):
+            raise ValueError(f"LoraSettings.targets = {self.targets!r}: give layer names, or None")
 
 
 def compute_dtype():
@@ -78,7 +85,16 @@ def load_tokenizer(name: str, padding_side: str = "right"):
     `setup_tokenizer`: what `load_model` gives, without the model (counting tokens needs no more)."""
     from transformers import AutoTokenizer
 
-    return setup_tokenizer(AutoTokenizer.from_pretrained(env.resolve_model(name)), padding_side)
+    path = env.resolve_model(name)
+    _check_folder(path, "tokenizer_config.json", "tokenizer")
+    return setup_tokenizer(AutoTokenizer.from_pretrained(path), padding_side)
+
+
+def _check_folder(path: str, needed: str, what: str) -> None:
+    # A local folder without the file fails deep inside transformers with an unrelated message.
+    if Path(path).is_dir() and not (Path(path) / needed).is_file():
+        raise ValueError(f"{path}: a folder with no {needed}, so no {what} to load (a typo, or a "
+                         f"run that has not saved yet?)")
 
 
 def _device_map():
@@ -101,6 +117,7 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
     from transformers import AutoModelForCausalLM
 
     path = env.resolve_model(name)  # a local folder comes back unchanged: resolved (and said) once
+    _check_folder(path, "config.json", "model")
     tokenizer = load_tokenizer(path, "right" if training else "left")
     dtype = compute_dtype()
     if quantization == "8bit" and not torch.cuda.is_available():

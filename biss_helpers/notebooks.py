@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import outputs
+
 GITHUB = "biss-tutorial/biss-tutorial"
 RELEASE = "v0.1.0"  # the tag of this repository the notebooks were tested with
 
@@ -76,7 +78,7 @@ def sync(path: Path, root: Path) -> bool:
         if cell["cell_type"] == "code":
             break  # only the first code cell is the setup cell
     if changed:
-        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        outputs.write_text(path, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
     return changed
 
 

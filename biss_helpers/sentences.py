@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import env
+from .tasks.files import open_text
 
 BUNDLED = ("topics_it",)
 
@@ -79,10 +80,8 @@ def read(path, text_column="text", label_column="label", id_column="id", labels=
     `labels`, when given, is the closed label set: any other label is an error naming the line.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
     delimiter = "\t" if path.suffix == ".tsv" else ","
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         reader = csv.DictReader(handle, delimiter=delimiter)
         header = reader.fieldnames or []
         missing = [c for c in (text_column, label_column) if c not in header]

@@ -4,9 +4,9 @@
 Trainer draw batches grouped by length (its own ``group_by_length`` sampler), evaluates on dev every
 `eval_steps`, keeps the checkpoint with the lowest dev loss and stops early when the dev loss stops
 falling, saves checkpoints every `eval_steps` (on Colab to Google Drive: `output_folder`), and
-resumes from the last one after a lost session. A callback records the train and dev loss, peak GPU
-memory, tokens per second and the padding of the batches trained. `fine_tune` is the whole run from
-a model name (load, LoRA, train), as ``biss train`` runs it.
+resumes from the last one after a lost session. A callback (`monitor`) records the train and dev
+loss, peak GPU memory, tokens per second and the padding of the batches trained. `fine_tune` is the
+whole run from a model name (load, LoRA, train), as ``biss train`` runs it.
 
 >>> settings = TrainSettings(output_dir="runs/lab2.2")
 >>> model, tokenizer = models.load_model("unsloth/Llama-3.2-1B-Instruct")  # doctest: +SKIP
@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from . import collate, env, models
+from . import collate, env, models, outputs
+from .monitor import monitor_class
+from .settings import check, positive, share, whole
 
 
 @dataclass
@@ -50,6 +52,12 @@ class TrainSettings:
     group_by_length: bool = True      # batches of similar length (far less padding than random ones)
     seed: int = 42                    # model initialisation, data order, dropout
     lora: models.LoraSettings = field(default_factory=models.LoraSettings)  # the adapters
+
+    def __post_init__(self):  # a bad value fails here, not after the model has loaded
+        check(self, batch_size=whole(1), grad_accum=whole(1), learning_rate=positive, warmup=share,
+              max_tokens=whole(16), eval_steps=whole(1), logging_steps=whole(1), patience=whole(1),
+              seed=whole(0), max_steps=whole(1, also=(-1,)),  # epochs count only without max_steps
+              **({"epochs": positive} if self.max_steps == -1 else {}))
 
 
 @dataclass
@@ -84,74 +92,6 @@ def output_folder(name: str, local_root: str = "runs") -> Path:
         folder = Path(local_root) / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _monitor_class():
-    from transformers import TrainerCallback
-
-    class Monitor(TrainerCallback):
-        """Train and dev loss, peak GPU memory and tokens per second at every log; the padding of
-        the batches each epoch trained on, counted from the attention masks the model receives."""
-
-        def __init__(self):
-            self.history, self.padding = [], []
-            self.train_seconds, self._started, self.tokens = 0.0, None, 0
-            self._initial_tokens, self._real, self._positions = 0, 0, 0
-
-        def count(self, module, args, kwargs):
-            """A forward pre-hook: real and padded positions of each training batch (evaluation
-            runs in eval mode and is not counted)."""
-            mask = kwargs.get("attention_mask")
-            if module.training and mask is not None:
-                # A tensor sum, read once an epoch: reading it every step would stall the GPU.
-                self._real = self._real + mask.sum()
-                self._positions += mask.numel()
-
-        def _close_epoch(self, state) -> None:
-            if self._positions:
-                self.padding.append(1 - float(self._real) / self._positions)
-                self._real = self._positions = 0
-                if state.is_world_process_zero:
-                    print(f"epoch {len(self.padding)}: {self.padding[-1]:.1%} of the batch positions "
-                          "were padding")
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            # A resumed run starts with the tokens of the earlier session already counted.
-            self._initial_tokens = state.num_input_tokens_seen
-
-        def on_epoch_end(self, args, state, control, **kwargs):
-            self._close_epoch(state)
-
-        def on_train_end(self, args, state, control, **kwargs):
-            self._close_epoch(state)  # a run that stopped inside an epoch
-
-        def on_step_begin(self, args, state, control, **kwargs):
-            self._started = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if self._started is not None:  # eval and checkpoint time fall outside begin..end
-                self.train_seconds += time.perf_counter() - self._started
-            self.tokens = state.num_input_tokens_seen - self._initial_tokens
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            import torch
-
-            logs = logs or {}
-            row = {"step": state.global_step, "epoch": round(state.epoch or 0, 3)}
-            if "loss" in logs:
-                row["train_loss"] = logs["loss"]
-                row["learning_rate"] = logs.get("learning_rate")
-            elif "eval_loss" in logs:
-                row["dev_loss"] = logs["eval_loss"]
-            else:
-                return
-            if self.train_seconds:
-                row["tokens_per_second"] = round(self.tokens / self.train_seconds, 1)
-            if torch.cuda.is_available():
-                row["peak_gpu_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
-            self.history.append(row)
-
-    return Monitor
 
 
 def arguments(settings: TrainSettings, has_dev: bool = True):
@@ -200,7 +140,7 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
         dev_set, dev_report = collate.tokenize(dev_rows, tokenizer, settings.max_tokens,
                                                settings.prompt_style, settings.mask_prompt, settings.too_long)
         print(f"dev: {dev_report.summary()}")
-    monitor = _monitor_class()()
+    monitor = monitor_class()()
     callbacks = [monitor] + ([EarlyStoppingCallback(settings.patience)] if dev_set else [])
     trainer = Trainer(
         model=model, args=arguments(settings, dev_set is not None), train_dataset=train_set,
@@ -234,9 +174,15 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
 def fine_tune(model_name: str, train_rows, dev_rows, settings: TrainSettings | None = None,
               quantization: str | None = "4bit", resume: bool | str = False) -> TrainResult:
     """The whole run from a model name, as ``biss train`` does it: seed everything, load the
-    model (4-bit by default) and its tokenizer, add the LoRA adapters of `settings.lora`, `train`."""
+    model (4-bit by default) and its tokenizer, add the LoRA adapters of `settings.lora`, `train`.
+    The output folder, the model folder and the rows (some, each fitting) are checked first."""
     settings = settings or TrainSettings()
+    outputs.check_folder(settings.output_dir)
     env.setup(settings.seed)
+    tokenizer = models.load_tokenizer(model_name)
+    for rows in (r for r in (train_rows, dev_rows) if r):  # over-long rows: an error now, not later
+        collate.tokenize(rows, tokenizer, settings.max_tokens, settings.prompt_style,
+                         settings.mask_prompt, settings.too_long)
     model, tokenizer = models.load_model(model_name, quantization)
     model = models.add_lora(model, settings.lora)
     return train(model, tokenizer, train_rows, dev_rows, settings, resume=resume)

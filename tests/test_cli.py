@@ -12,7 +12,7 @@ from typing import Literal
 
 import pytest
 
-from biss_helpers import bert, cli, fourcol, mix, models, tasks, training
+from biss_helpers import bert, cli, fourcol, mix, models, settings, tasks, training
 
 from .conftest import ROOT
 
@@ -56,7 +56,7 @@ def test_sync_reports_up_to_date(monkeypatch, capsys):
 def test_every_settings_field_is_an_option_with_its_comment_as_help(command, settings_class):
     subcommand = cli.parser()._subparsers._group_actions[0].choices[command]
     options = {option: action for action in subcommand._actions for option in action.option_strings}
-    comments = cli.field_comments(settings_class)
+    comments = settings.field_comments(settings_class)
     for field in dataclasses.fields(settings_class):
         if field.name == "lora":
             continue
@@ -75,14 +75,14 @@ def test_train_options_fill_every_field_of_the_settings():
         "--too-long", "skip", "--eval-steps", "9", "--logging-steps", "2", "--patience", "4",
         "--no-group-by-length", "--seed", "1", "--lora-r", "4", "--lora-alpha", "8",
         "--lora-dropout", "0.1", "--lora-targets", "q_proj", "v_proj"])
-    settings = cli.read_settings(args, training.TrainSettings)
-    assert settings == training.TrainSettings(
+    filled = settings.read_settings(args, training.TrainSettings)
+    assert filled == training.TrainSettings(
         output_dir="o", epochs=2.5, max_steps=7, batch_size=3, grad_accum=5, learning_rate=1e-3,
         scheduler="linear", warmup=0.2, max_tokens=128, prompt_style="chat", mask_prompt=False,
         too_long="skip", eval_steps=9, logging_steps=2, patience=4, group_by_length=False, seed=1,
         lora=models.LoraSettings(r=4, alpha=8, dropout=0.1, targets=["q_proj", "v_proj"]))
-    defaults = cli.read_settings(cli.parser().parse_args(["train", "--data", "d", "--model", "m"]),
-                                 training.TrainSettings)
+    defaults = settings.read_settings(cli.parser().parse_args(["train", "--data", "d", "--model", "m"]),
+                                      training.TrainSettings)
     assert defaults == training.TrainSettings()
 
 
@@ -97,10 +97,10 @@ def test_a_new_field_is_a_new_option():
     import argparse
 
     parser = argparse.ArgumentParser()
-    cli.add_settings(parser, Settings)
+    settings.add_settings(parser, Settings)
     assert "how fast" in parser.format_help()
     args = parser.parse_args(["--rate", "2", "--style", "b", "--limit", "none", "--names", "x", "y"])
-    assert cli.read_settings(args, Settings) == Settings(2.0, "b", None, ["x", "y"])
+    assert settings.read_settings(args, Settings) == Settings(2.0, "b", None, ["x", "y"])
     with pytest.raises(SystemExit):
         parser.parse_args(["--style", "c"])
 

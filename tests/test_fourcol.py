@@ -48,3 +48,19 @@ def test_malformed_rows_name_the_line(tmp_path, line, problem):
     path.write_text("1\tacti_a\tok\tno\n" + line, encoding="utf-8")
     with pytest.raises(FormatError, match=f"line 2: .*{problem}"):
         fourcol.read(path)
+
+
+def test_a_bad_row_leaves_the_earlier_file_whole(tmp_path):
+    path = tmp_path / "rows.tsv"
+    good = [fourcol.Row(str(i), "acti_a", f"testo {i}", "cospirazione") for i in range(4)]
+    assert fourcol.write(path, good) == 4
+    with pytest.raises(ValueError, match=r"rows.tsv: row 5 \(id ''\) has an empty id$"):
+        fourcol.write(path, good + [fourcol.Row("", "acti_a", "x", "y")] + good)
+    assert fourcol.read(path) == good and sorted(p.name for p in tmp_path.iterdir()) == ["rows.tsv"]
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "rows.tsv"
+    path.write_bytes("1\tacti_a\tciao\tsì\n".encode("latin-1"))
+    with pytest.raises(FormatError, match=r"rows.tsv, line 1: not UTF-8 \(byte 0xec at column 16\)"):
+        fourcol.read(path)

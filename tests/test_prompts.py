@@ -15,6 +15,18 @@ def test_alpaca_prompt_has_the_extremita_layout():
     assert "### Input:" not in without and without.startswith(prompts.HEADER_NO_INPUT + "\n")
 
 
+def test_the_decoders_know_the_markers_of_both_prompt_styles():
+    """tasks/ may not import prompts: its copy of the markers, by which an echoed prompt is told
+    from an answer, must be in the prompts written here."""
+    from biss_helpers.tasks import base
+
+    for prompt in (prompts.alpaca("x", "y"), prompts.alpaca("x")):
+        assert all(m in prompt for m in base.ALPACA_MARKERS if m != "### Input:"), prompt
+    assert all(m in prompts.alpaca("x", "y") for m in base.ALPACA_MARKERS)
+    chat = prompts.build_prompt("x", "y", style="chat", tokenizer=tiny.tokenizer("llama"))
+    assert any(m in chat for m in base.CHAT_MARKERS)
+
+
 def test_chat_prompt_uses_the_tokenizer_template():
     tok = tiny.tokenizer("llama")
     text = prompts.build_prompt("Istruzione.", "Input.", style="chat", tokenizer=tok)

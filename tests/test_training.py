@@ -81,9 +81,10 @@ def test_output_folder_off_colab_is_under_runs(tmp_path):
 def test_training_stops_early_when_the_dev_loss_stops_falling(base_dir, tmp_path):
     model, tok = fresh(base_dir)
     train_rows, dev_rows = mix.read_files(base_dir)
-    # learning rate 0: the dev loss never improves, so patience 1 ends the run after two evaluations
+    # a learning rate too small to change a float32 weight (0 is refused: it trains nothing): the dev
+    # loss never improves, so patience 1 ends the run after two evaluations
     run = training.train(model, tok, train_rows, dev_rows[:4],
-                         settings(tmp_path, max_steps=20, eval_steps=2, learning_rate=0.0, patience=1))
+                         settings(tmp_path, max_steps=20, eval_steps=2, learning_rate=1e-30, patience=1))
     steps = [row["step"] for row in run.history if "dev_loss" in row]
     assert max(steps) < 20 and len(set(dev_losses(run.history))) == 1, steps
 

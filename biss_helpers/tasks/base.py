@@ -18,14 +18,26 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .ids import align, names
+
 SAMPLE_SPLITS = ("train", "dev", "test", "gold")
 TEAM = "biss"  # the team name in official submission file names (e.g. biss_subtaskA.csv)
+# Decoding reads this many characters of a completion, so a runaway one (a megabyte, one endless
+# token) costs no more than a long answer; the longest real target, 743 (a NERMuD sentence), fits ten times.
+ANSWER_LIMIT = 8_000
+# Text only a prompt holds (an echo, see `labels.echoes`): the Alpaca headers of `prompts.alpaca`, which
+# tasks/ may not import (tests/test_prompts.py checks they agree), and chat-template special tokens.
+ALPACA_MARKERS = ("### Istruzione:", "### Input:", "### Risposta:", "un'istruzione che descrive un task")
+CHAT_MARKERS = ("<|im_start|>", "<|im_end|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
+                "[INST]", "[/INST]", "<start_of_turn>", "<end_of_turn>")  # ChatML, Llama 3, Llama 2, Gemma
+TEMPLATE_MARKERS = ALPACA_MARKERS + CHAT_MARKERS
+ECHO_WORDS = 6  # consecutive instruction words that are an echo; fewer may be an answer ("d'odio": "odio")
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,9 @@ class Task:
     # would teach the model to quote text it cannot see).
     decode_needs_example = False
     answer_quotes_input = False
+    # Words of the instruction that a real answer may string together (EMit A lists every emotion):
+    # never part of an echo.
+    answer_words: frozenset[str] = frozenset()
 
     # --- reading -------------------------------------------------------------------------
     def read(self, paths: Sequence[str | Path] | str | Path) -> list[Example]:
@@ -123,9 +138,27 @@ class Task:
 
     # --- decoding ------------------------------------------------------------------------
     def decode(self, completion: str, example: Example | None = None) -> Decoded:
-        """Map a model completion to an official prediction. Never raises: text that does not
-        parse gives ``Decoded(self.fallback, parsed=False)``."""
+        """Map a model completion to an official prediction: every task's one entry point. It reads
+        the first `ANSWER_LIMIT` characters; an echo of the prompt (`echoes`) gives the fallback,
+        anything else the task's `read_answer`. Never raises on any text: text that does not parse
+        gives ``Decoded(self.fallback_for(example), parsed=False)``."""
+        if example is None and self.decode_needs_example:
+            raise ValueError(f"{self.name} answers are placed in their input: pass the example (with "
+                             f"the CLI: --reference, the test file)")
+        text = str(completion)[:ANSWER_LIMIT]
+        if self.echoes(text):
+            return Decoded(self.fallback_for(example), False)
+        return self.read_answer(text, example)
+
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
+        """The task's own reading of a completion (already cut to `ANSWER_LIMIT`, not an echo)."""
         raise NotImplementedError
+
+    def echoes(self, text: str) -> bool:
+        """`labels.echoes` with this task's instruction and `answer_words`."""
+        from .labels import echoes  # labels imports this module
+
+        return echoes(text, self.instruction, self.answer_words)
 
     def fallback_for(self, example: Example | None) -> Any:
         """The fallback prediction for `example` (structured tasks: one that fits its input)."""
@@ -147,7 +180,7 @@ class Task:
                            reference) -> tuple[list[Example], list[Any]]:
         """The reference file's examples and the predictions in their order (see `align`)."""
         examples = self.read(reference)
-        return examples, align(ids, predictions, [e.id for e in examples])
+        return examples, align(ids, predictions, [e.id for e in examples], names(reference))
 
     def read_submission(self, path: str | Path) -> dict[str, Any]:
         """id -> prediction from an official submission (a file, or a folder of them)."""
@@ -214,44 +247,3 @@ def find_submission(path: str | Path, pattern: str) -> Path:
         raise FileNotFoundError(f"{path}: expected one submission file matching {pattern!r}, "
                                 f"found {len(matches)}")
     return matches[0]
-
-
-def align(ids: Sequence[str], predictions: Sequence[Any], reference_ids: Iterable[str],
-          what: str = "the reference") -> list[Any]:
-    """Predictions in `reference_ids` order. Every reference id needs exactly one prediction and
-    every prediction an id of the reference: a clear error otherwise, never a silent drop."""
-    ids = [str(i) for i in ids]
-    if len(ids) != len(predictions):
-        raise ValueError(f"{len(ids)} ids but {len(predictions)} predictions")
-    by_id: dict[str, Any] = {}
-    repeated = []
-    for i, p in zip(ids, predictions, strict=True):
-        if i in by_id:
-            repeated.append(i)
-        by_id[i] = p
-    if repeated:
-        raise ValueError(f"{len(repeated)} ids have more than one prediction (first: {repeated[0]!r})")
-    reference_ids = [str(i) for i in reference_ids]
-    missing = [i for i in reference_ids if i not in by_id]
-    unknown = set(by_id) - set(reference_ids)
-    if missing:
-        raise ValueError(f"{len(missing)} of {len(reference_ids)} ids of {what} have no prediction "
-                         f"(first: {missing[0]!r})")
-    if unknown:
-        raise ValueError(f"{len(unknown)} predicted ids are not in {what} "
-                         f"(e.g. {sorted(unknown)[0]!r})")
-    return [by_id[i] for i in reference_ids]
-
-
-def gold_pairs(task: Task, submission: str | Path, gold: Sequence[str | Path] | str | Path):
-    """(gold values, predicted values) in gold-file order, for `score`. Every gold example must
-    have a gold value and a prediction."""
-    examples = task.read(gold)
-    unlabelled = [e for e in examples if e.gold is None]
-    if unlabelled:
-        raise ValueError(f"{unlabelled[0].source}: the gold file has no gold value for id "
-                         f"{unlabelled[0].id!r}")
-    predicted = task.read_submission(submission)
-    ids = [e.id for e in examples]
-    values = align(list(predicted), list(predicted.values()), ids, what="the gold file(s)")
-    return [e.gold for e in examples], values

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import Decoded, Example, Task, gold_pairs
+from .base import Decoded, Example, Task
+from .ids import gold_pairs
 from .labels import Verbaliser
 
 
@@ -36,7 +37,7 @@ class LabelTask(Task):
     def verbalise(self, gold: Any) -> str:
         return self.verbaliser.word(gold)
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         return self.verbaliser.decode(completion)
 
     def stratum(self, example: Example) -> str | None:

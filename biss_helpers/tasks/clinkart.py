@@ -37,10 +37,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import outputs
 from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, flatten, submission_file
 from .labels import normalise
 from .pubtator import documents
-from .spans import Locator, Span, after, at_word_edges, candidates, numbered, place, sentences
+from .spans import Locator, Span, after, at_word_edges, beside, candidates, numbered, sentences
 
 WINDOW, STRIDE = 3, 2  # sentences per window, and the step: consecutive windows share a sentence
 NONE = "nessuna"
@@ -67,16 +68,18 @@ def _apart(result: Span):
     return lambda s: s[1] <= result[0] or s[0] >= result[1]
 
 
-def _relation(finder: Locator, result: str, test: str, cursor: int, taken: set):
+def _relation(finder: Locator, result: str, test: str, cursor: int, taken: set, known: dict | None = None):
     """The (result span, test span) an answer means, not yet `taken`: each occurrence of the
-    result with the occurrence of the test nearest it; of these, one from `cursor` on (answers
-    list relations in text order), of whole words, with the two closest, the earliest."""
-    text, pairs = finder.text, []
-    for r in candidates(finder, result, after(cursor, text)):
-        near = lambda s, r=r: (not at_word_edges(text, s), _gap(r, s), s[0])  # noqa: E731
-        t = place(finder, test, near, _apart(r))
-        if t and (r, t) not in taken:
-            pairs.append(((r[0] < cursor, not at_word_edges(text, r), _gap(r, t), r[0]), (r, t)))
+    result with the occurrence of the test nearest it (`spans.beside`); of these, one from `cursor`
+    on (answers list relations in text order), of whole words, with the two closest, the earliest.
+    `known` keeps those pairs for the calls of one answer: a pair said again costs no new search."""
+    text, known = finder.text, {} if known is None else known
+    if (result, test) not in known:
+        go = beside(finder, test)
+        found = candidates(finder, result, after(cursor, text))
+        known[result, test] = [(r, t) for r in found if (t := go(r))]
+    pairs = [((r[0] < cursor, not at_word_edges(text, r), _gap(r, t), r[0]), (r, t))
+             for r, t in known[result, test] if (r, t) not in taken]
     return min(pairs)[1] if pairs else None
 
 
@@ -136,7 +139,7 @@ class Clinkart(Task):
             cursor = r[0]
         return " ".join(parts) or NONE
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         if example is None:
             raise ValueError("clinkart answers are placed in the text: pass the example "
                              "(with the CLI: --reference, the test file)")
@@ -157,9 +160,9 @@ class Clinkart(Task):
                 result = None
         if result is not None:
             unplaced.append(f"[risultato] {result[:60]}")
-        finder, taken, cursor, seen = Locator(example.fields["text"]), set(), 0, set()
+        finder, taken, cursor, seen, known = Locator(example.fields["text"]), set(), 0, set(), {}
         for result, test in pairs:
-            found = _relation(finder, result, test, cursor, taken) if result and test else None
+            found = _relation(finder, result, test, cursor, taken, known) if result and test else None
             if found:
                 taken.add(found)
                 cursor = found[0][0]
@@ -188,8 +191,7 @@ class Clinkart(Task):
                       for rs, re_, ts, te in sorted(relations)]
             lines.append("\n")
         target = submission_file(path, f"{TEAM}_clinkart.txt")
-        target.write_text("".join(lines), encoding="utf-8")
-        return [target]
+        return [outputs.write_text(target, "".join(lines))]
 
     def read_submission(self, path) -> dict[str, Any]:
         return {e.id: e.gold or [] for e in self.read(find_submission(path, "*.txt"))}

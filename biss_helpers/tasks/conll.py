@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .files import FormatError
+from .. import outputs
+from .files import FormatError, open_text
 
 
 def _kind(tag: str) -> str:
@@ -56,7 +57,7 @@ def sentences(path, check_tag: Callable[[str, Path, int], str] | None = None) ->
     path, found, tokens, tags, first, width = Path(path), [], [], [], 0, 0
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         for number, raw in enumerate(handle, start=1):
             fields = raw.rstrip("\r\n").split("\t")
             if not "".join(fields).strip():
@@ -81,17 +82,30 @@ def sentences(path, check_tag: Callable[[str, Path, int], str] | None = None) ->
 
 def write_like(reference: Path, target: Path, tags_by_sentence: Iterable[list[str]]) -> Path:
     """`reference` line by line with each token's tag from `tags_by_sentence`: the same tokens,
-    empty lines and line endings, so a positional scorer lines them up."""
-    queue, tags, out = iter(tags_by_sentence), None, []
-    with Path(reference).open(encoding="utf-8-sig", newline="") as handle:
-        for raw in handle:
+    empty lines and line endings, so a positional scorer lines them up. Each sentence needs exactly
+    one tag per token and the file exactly one tag list per sentence: an error names the line."""
+    sentences, out, at = [list(tags) for tags in tags_by_sentence], [], 0
+    tags: list[str] = []  # the tags of the sentence being written, consumed from the front
+    with open_text(reference) as handle:
+        for number, raw in enumerate(handle, start=1):
             line = raw.rstrip("\r\n")
             token = line.split("\t")[0]
             if not token.strip():
+                if tags:
+                    raise ValueError(f"{reference}, line {number}: the sentence ends with "
+                                     f"{len(tags)} tags left over")
                 out.append(raw[len(line):] or "\n")  # an empty line stays one, spaces or not
-                tags = None
                 continue
-            tags = tags or iter(next(queue))
-            out.append(f"{token}\t{next(tags)}{raw[len(line):]}")
-    Path(target).write_text("".join(out), encoding="utf-8", newline="")
-    return Path(target)
+            if not tags and (not out or not out[-1].split("\t")[0].strip()):  # a sentence starts
+                if at == len(sentences):
+                    raise ValueError(f"{reference}, line {number}: sentence {at + 1} has no tags "
+                                     f"(only {len(sentences)} tag lists given)")
+                tags, at = list(sentences[at]), at + 1
+            if not tags:
+                raise ValueError(f"{reference}, line {number}: more tokens than the "
+                                 f"{len(sentences[at - 1])} tags of sentence {at}")
+            out.append(f"{token}\t{tags.pop(0)}{raw[len(line):]}")
+    if tags or at != len(sentences):
+        raise ValueError(f"{reference}: {len(sentences)} tag lists for {at} sentences"
+                         + (f", the last with {len(tags)} tags left over" if tags else ""))
+    return outputs.write_text(target, "".join(out))

@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, flatten, gold_pairs, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, flatten, submission_file
 from .classify import LabelTask
-from .files import FormatError, Record, parse_float, parse_label, read_table, write_table
-from .labels import Verbaliser, clamp, numbers
+from .files import FormatError, Record, open_text, parse_float, parse_label, read_table, write_table
+from .ids import gold_pairs
+from .labels import Verbaliser, numbers
 
 _GENRE = re.compile(r"task_1_(ted|wiki)_")
 
@@ -52,7 +53,7 @@ def _is_blind(path: Path, label: str) -> bool:
     several lines, so the vote is on raw lines: blind when most have every field and an empty label.
     Checked on the 8 real files (3 blind, 5 labelled). The subtask-2 gold file is in fact written
     unquoted too, but no field starts with ``"``, so both readings agree on it."""
-    lines = path.read_text(encoding="utf-8-sig").split("\n")
+    lines = open_text(path).read().split("\n")
     header = [h.strip() for h in lines[0].rstrip("\r").split("\t")]
     if label not in header:
         return True  # no label column at all: a blind file, which is never quoted
@@ -104,7 +105,7 @@ class DiscotexTask(Task):
             raise FileNotFoundError(f"{path}: no file matching '*subtask{self.subtask}*.tsv'")
         predicted: dict[str, Any] = {}
         for file in found:
-            with file.open(encoding="utf-8-sig", newline="") as handle:
+            with open_text(file) as handle:
                 records = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
                 for number, record in enumerate(records, start=1):
                     if not record or record == [""]:
@@ -206,9 +207,7 @@ class Discotex2(DiscotexTask):
         examples = []
         for path in as_paths(paths):
             for row in _rows(path, ["ID", "TEXT"], "SCORE"):
-                score = parse_float(row, "SCORE")
-                if score is not None and not 1 <= score <= 5:
-                    raise FormatError(row.path, row.line, f"SCORE {score} is outside [1, 5]")
+                score = parse_float(row, "SCORE", 1, 5)
                 examples.append(Example(row["ID"].strip(), {"text": row["TEXT"]}, score, row.source))
         return examples
 
@@ -218,9 +217,10 @@ class Discotex2(DiscotexTask):
     def verbalise(self, gold: Any) -> str:
         return f"{float(gold):.2f}"
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
-        found = [n for n in numbers(completion) if math.isfinite(n)]
-        return Decoded(clamp(found[0], 1.0, 5.0), True) if found else Decoded(self.fallback, False)
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
+        """The first number, if a score (1 to 5): anything else (inf too) is unparsed, never clipped."""
+        found = numbers(completion)[:1]
+        return Decoded(found[0], True) if found and 1 <= found[0] <= 5 else Decoded(self.fallback, False)
 
     def show(self, prediction: Any) -> str:
         return self.show_value(prediction)
@@ -232,12 +232,9 @@ class Discotex2(DiscotexTask):
         return f"{value:.2f}"  # two decimals, as in the gold test file
 
     def parse_value(self, text: str, path: Path, line: int) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise FormatError(path, line, f"SCORE {text!r} is not a number") from None
-        if not math.isfinite(value):
-            raise FormatError(path, line, f"SCORE {text!r} is not a finite number")
+        value = parse_float(Record({"SCORE": text}, path, line), "SCORE", 1, 5)
+        if value is None:
+            raise FormatError(path, line, "empty SCORE")
         return value
 
     def stratum(self, example: Example) -> str | None:

@@ -33,8 +33,9 @@ import re
 from pathlib import Path
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, align, as_paths, find_submission, submission_file
-from .files import FormatError, read_table, write_table
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .files import FormatError, open_text, read_table, write_table
+from .ids import align, names
 from .labels import Verbaliser, edit_distance, normalise
 
 EMOTIONS = ("Anger", "Anticipation", "Disgust", "Fear", "Joy", "Love", "Neutral", "Sadness",
@@ -57,7 +58,7 @@ _OOD_NAME = re.compile(r"(^|[^a-z])(ood|out[_ -]of[_ -]domain)($|[^a-z])")
 
 
 def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         return [h.strip() for h in next(csv.reader(handle), [])]
 
 
@@ -125,7 +126,7 @@ class EmitTask(Task):
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
         groups = self._domains(reference)
         everything = [e.id for rows in groups.values() for e in rows]
-        by_id = dict(zip(everything, align(ids, predictions, everything), strict=True))
+        by_id = dict(zip(everything, align(ids, predictions, everything, names(reference)), strict=True))
         if len(groups) > 1 and not (Path(path).is_dir() or not Path(path).suffix):
             raise ValueError(f"{path}: in-domain and out-of-domain references need a folder "
                              "(one official file per domain)")
@@ -176,6 +177,8 @@ class EmitA(EmitTask):
                    + f", separate da virgole, oppure \"{NONE}\".")
     official = "emit_train_A.csv, emit_test.csv, emit_test_ood.csv"
     train_files = ("emit_train_A.csv",)
+    # The instruction lists every emotion in the order targets use: six emotions are no echo.
+    answer_words = frozenset(NAMES)
     # Fallback: Neutral alone. Every training text has at least one emotion, so an empty set is
     # almost always wrong; an answer naming no emotion reads best as "neutro".
     fallback = tuple(int(e == "Neutral") for e in EMOTIONS)
@@ -186,7 +189,7 @@ class EmitA(EmitTask):
     def verbalise(self, gold) -> str:
         return ", ".join(n for n, v in zip(NAMES, gold, strict=True) if v) or NONE
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         """Every emotion named anywhere (Italian or English, any order or separator: ExtremITA's
         space-joined names too); typos are corrected only when no name is found exactly, so
         surrounding words are not misread as emotions."""
@@ -196,7 +199,7 @@ class EmitA(EmitTask):
             for word in words:
                 for name in NAMES + tuple(e.lower() for e in EMOTIONS):
                     limit = 2 if len(name) >= 8 else 1
-                    if len(name) >= 5 and edit_distance(word, name) <= limit:
+                    if len(name) >= 5 and edit_distance(word, name, limit) <= limit:
                         found.add(_WORDS[name])
         if found:
             return Decoded(tuple(int(i in found) for i in range(len(EMOTIONS))), True)
@@ -236,7 +239,7 @@ class EmitB(EmitTask):
     def verbalise(self, gold) -> str:
         return self.verbaliser.word(tuple(gold))
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         return self.verbaliser.decode(completion)
 
 

@@ -23,19 +23,19 @@ one dimension at a time or jointly, not in output). Metrics: Pearson r per dimen
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, gold_pairs, submission_file
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
 from .files import FormatError, parse_float, read_table, write_table
-from .labels import clamp, numbers
+from .ids import gold_pairs
+from .labels import NUMBER, numbers
 
 DIMENSIONS = ("V", "A", "D")
-_NUMBER = r"([-+]?\d+(?:[.,]\d+)?)"
+_NUMBER = rf"({NUMBER})"  # the numbers `labels.numbers` reads: "V: 1e999" is one number, too large
 # a dimension named in the answer: Italian or English word, or its letter followed by ':' or '='
 _NAMED = [re.compile(rf"\b(?:{words}|{letter}\s*[:=])\s*[:=]?\s*{_NUMBER}") for words, letter in (
     ("valenza|valence", "v"), ("attivazione|arousal|eccitazione", "a"),
@@ -44,10 +44,7 @@ LOW, HIGH = 1.0, 5.5  # the guidelines' scale is 1-5, but gold values reach 5.5
 
 
 def _value(row, column: str) -> float | None:
-    value = parse_float(row, column)
-    if value is not None and not math.isfinite(value):
-        raise FormatError(row.path, row.line, f"{column} {value!r} is not a finite number")
-    return value
+    return parse_float(row, column, LOW, HIGH)  # gold and submissions: on the scale, never nan
 
 
 class Emotivita(Task):
@@ -89,16 +86,17 @@ class Emotivita(Task):
     def verbalise(self, gold: Any) -> str:
         return " ".join(f"{float(v):.2f}" for v in gold)
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         """Named dimensions first (``valenza 3.2 ...``, ``V: 3.2``), else the first three numbers
-        (ExtremITA's ``V A D``). Values are clamped to [1, 5.5]."""
+        (ExtremITA's ``V A D``). A value outside [1, 5.5] is unparsed, never clipped: its
+        dimension takes the fallback's."""
         text = unicodedata.normalize("NFKD", str(completion)).encode("ascii", "ignore").decode().lower()
         named = [pattern.search(text) for pattern in _NAMED]
         if any(named):
             found = [numbers(m.group(1))[0] if m else None for m in named]
         else:
             found = (numbers(text) + [None] * 3)[:3]
-        values = [None if v is None or not math.isfinite(v) else clamp(v, LOW, HIGH) for v in found]
+        values = [v if v is not None and LOW <= v <= HIGH else None for v in found]  # inf too
         prediction = tuple(f if v is None else v for v, f in zip(values, self.fallback, strict=True))
         return Decoded(prediction, None not in values)
 
@@ -114,8 +112,9 @@ class Emotivita(Task):
         rows, ordered = self.in_reference_order(ids, predictions, reference)
         lines = []
         for example, value in zip(rows, ordered, strict=True):
-            if len(value) != 3 or not all(math.isfinite(float(v)) for v in value):
-                raise ValueError(f"id {example.id!r}: expected 3 numbers (V, A, D), got {value!r}")
+            if len(value) != 3 or not all(LOW <= float(v) <= HIGH for v in value):  # nan too
+                raise ValueError(f"id {example.id!r}: expected 3 numbers (V, A, D) from {LOW:g} to "
+                                 f"{HIGH:g}, got {value!r}")
             lines.append([example.id, *(f"{float(v):.2f}" for v in value)])
         target = submission_file(path, f"{TEAM}_SubtaskB_unconstrained_run1.csv")
         return [write_table(target, ["id", *DIMENSIONS], lines)]

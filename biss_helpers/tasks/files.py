@@ -15,10 +15,14 @@ these wrong; `read_table` uses the csv module and reports the line where each re
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from .. import outputs
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # essays and clinical cases are long fields
 
@@ -43,6 +47,39 @@ class Record(dict):
         return f"{self.path}, line {self.line}"
 
 
+def read_text(path: str | Path) -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped, line endings kept as they are). A file
+    in another encoding is refused naming the line of its first bad byte: decoding it with a guess
+    would change every accented letter of the texts, silently.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "latin1.tsv"
+    >>> _ = path.write_bytes("id\\ttext\\n1\\tperché\\n".encode("latin-1"))
+    >>> read_text(path)
+    Traceback (most recent call last):
+    ...
+    biss_helpers.tasks.files.FormatError: .../latin1.tsv, line 2: not UTF-8 (byte 0xe9 at column 8)...
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise FormatError(path, None, "is a folder, not a file")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        raise FormatError(path, data.count(b"\n", 0, error.start) + 1,
+                          f"not UTF-8 (byte 0x{data[error.start]:02x} at column "
+                          f"{error.start - line_start + 1}): save the file as UTF-8") from None
+
+
+def open_text(path: str | Path) -> io.StringIO:
+    """`read_text` as a file handle, line endings untranslated (what the csv module wants)."""
+    return io.StringIO(read_text(path), newline="")
+
+
 def _delimiter_hint(header_line: str, delimiter: str) -> str:
     for other, name in (("\t", "tabs"), (",", "commas"), (";", "semicolons")):
         if other != delimiter and other in header_line:
@@ -60,10 +97,8 @@ def read_table(path: str | Path, required: Sequence[str], optional: Sequence[str
     `quoted=False` reads a file whose fields are not CSV-quoted (a ``"`` is a plain character).
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
     quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         first_line = handle.readline()
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter, quoting=quoting, strict=True)
@@ -103,7 +138,7 @@ def read_jsonl(path: str | Path, required: Sequence[str]) -> list[Record]:
     """Objects of a JSON Lines file, in order; each must have the `required` keys."""
     path = Path(path)
     rows = []
-    with path.open(encoding="utf-8-sig") as handle:
+    with open_text(path) as handle:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
@@ -111,38 +146,51 @@ def read_jsonl(path: str | Path, required: Sequence[str]) -> list[Record]:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
                 raise FormatError(path, number, f"not valid JSON ({error.msg})") from None
+            except ValueError as error:  # e.g. an integer of more than 4,300 digits
+                raise FormatError(path, number, f"not readable JSON ({error})") from None
             if not isinstance(value, dict):
                 raise FormatError(path, number, "expected a JSON object")
             missing = [k for k in required if k not in value]
             if missing:
                 raise FormatError(path, number, f"missing key(s) {', '.join(map(repr, missing))}")
+            key = value.get("id", "")
+            # a null or empty id would become "None" or "" and be matched to the wrong row
+            if "id" in required and (isinstance(key, bool) or not isinstance(key, (str, int))
+                                     or not str(key).strip()):
+                raise FormatError(path, number, f"id {json.dumps(key)} is not an id: expected a "
+                                  f"non-empty string or an integer")
             rows.append(Record(value, path, number))
     return rows
 
 
 def write_table(path: str | Path, header: Sequence[str] | None, rows: Sequence[Sequence],
                 delimiter: str = ",", quoted: bool = True) -> Path:
-    """Write a table (LF line endings, minimal quoting unless `quoted=False`); `header=None`
-    writes no header line. Returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter, quoting=quoting, lineterminator="\n",
-                            escapechar=None if quoted else "\\")
-        if header is not None:
-            writer.writerow(header)
-        writer.writerows(rows)
+    """Write a table atomically (LF line endings, minimal quoting); `header=None` writes no header
+    line. `quoted=False` writes every field as it is, as `read_table(quoted=False)` reads it back: a
+    field holding the delimiter or a line break cannot be written so and is an error naming its row.
+    Returns the path."""
+    path = outputs.check_file(path)
+    lines = [] if header is None else [list(header)]
+    lines += [[str(value) for value in row] for row in rows]
+    with outputs.replace(path) as handle:
+        if quoted:
+            csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(lines)
+            return path
+        for number, fields in enumerate(lines, start=1):
+            bad = next((f for f in fields if delimiter in f or "\n" in f or "\r" in f), None)
+            if bad is not None:
+                raise ValueError(f"{path}: row {number} has a delimiter or line break inside "
+                                 f"{bad[:60]!r}, which an unquoted file cannot hold")
+            handle.write(delimiter.join(fields) + "\n")
     return path
 
 
 def write_jsonl(path: str | Path, objects: Sequence[dict]) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as handle:
+    """One JSON object a line, UTF-8 as it is, written atomically."""
+    with outputs.replace(path) as handle:
         for value in objects:
             handle.write(json.dumps(value, ensure_ascii=False) + "\n")
-    return path
+    return Path(path)
 
 
 def parse_label(row: Record, column: str, allowed: Sequence[str]) -> str | None:
@@ -157,12 +205,31 @@ def parse_label(row: Record, column: str, allowed: Sequence[str]) -> str | None:
     return value
 
 
-def parse_float(row: Record, column: str) -> float | None:
-    """`row[column]` as a float, None when absent or empty; anything else names the line."""
+def parse_float(row: Record, column: str, low: float = float("-inf"),
+                high: float = float("inf")) -> float | None:
+    """`row[column]` as a float, None when absent or empty. Text that is no number, nan, an
+    infinity or a value outside [`low`, `high`] is a FormatError naming file, line and column.
+
+    >>> row = Record({"V": " 5.5 ", "A": "nan", "D": "6"}, Path("gold.csv"), 3)
+    >>> parse_float(row, "V", 1, 5.5), parse_float(row, "X")
+    (5.5, None)
+    >>> for column in "AD":
+    ...     try:
+    ...         parse_float(row, column, 1, 5.5)
+    ...     except FormatError as error:
+    ...         print(error)
+    gold.csv, line 3: A 'nan' is not a finite number
+    gold.csv, line 3: D '6' is outside the range [1, 5.5]
+    """
     value = (row.get(column) or "").strip()
     if not value:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise FormatError(row.path, row.line, f"{column} {value!r} is not a number") from None
+    if not math.isfinite(number):  # float() reads "nan", "inf", "1e999": no scorer can use them
+        raise FormatError(row.path, row.line, f"{column} {value!r} is not a finite number")
+    if not low <= number <= high:
+        raise FormatError(row.path, row.line, f"{column} {value!r} is outside the range [{low:g}, {high:g}]")
+    return number

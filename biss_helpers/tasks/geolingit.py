@@ -32,11 +32,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, gold_pairs, submission_file
+from .. import metrics, outputs
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
 from .classify import LabelTask
-from .files import FormatError, parse_float, read_table
-from .labels import Verbaliser, clamp, normalise, numbers
+from .files import FormatError, parse_float, read_table, read_text
+from .ids import gold_pairs
+from .labels import Verbaliser, normalise, numbers
 
 # Official spellings (the scorer's), each with the coordinates of its regional capital: subtask B
 # decodes an answer that names only a region to that point.
@@ -66,9 +67,13 @@ VERBALISER = Verbaliser({r: r for r in REGIONS}, aliases=ALIASES, fallback="Lazi
 _EXACT = {normalise(name): region for name, region in (*((r, r) for r in REGIONS), *ALIASES.items())}
 _GEO = re.compile(r"\[\s*geo\s*\]", re.IGNORECASE)
 _REGION_TAG = re.compile(r"^\W*(\[\s*)?regione\s*\]?\s*:?", re.IGNORECASE)
-# A sane box around Italy (Lampedusa 35.5 N, Vetta d'Italia 47.1 N, 6.6 E to 18.5 E); a decoded
-# point is clamped into it. Latitudes and longitudes of Italy never overlap, so a swapped pair shows.
+# A sane box around Italy (Lampedusa 35.5 N, Vetta d'Italia 47.1 N, 6.6 E to 18.5 E): a decoded
+# point outside it is unparsed, never clipped into it. Latitudes and longitudes of Italy never
+# overlap, so a swapped pair shows.
 LAT, LON = (35.0, 47.5), (6.0, 19.0)
+# What the files may hold: any point on Earth. The gold is not judged by the decoder's box, but a
+# latitude of 4223 (a lost decimal point) or nan is no point at all.
+EARTH_LAT, EARTH_LON = (-90.0, 90.0), (-180.0, 180.0)
 
 
 def region_of(row, column: str = "region") -> str | None:
@@ -86,8 +91,7 @@ def region_of(row, column: str = "region") -> str | None:
 def _write_tsv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
     # Unquoted like the official files: fields are flattened so no tab or newline can split a line.
     lines = ["\t".join(header), *("\t".join(" ".join(str(v).split()) for v in row) for row in rows)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return outputs.write_text(path, "\n".join(lines) + "\n")
 
 
 class GeoLingItTask(Task):
@@ -126,7 +130,7 @@ class GeoLingItTask(Task):
 
     def read_submission(self, path) -> dict[str, Any]:
         found = find_submission(path, f"*.{self.subtask}.*.tsv")
-        header = found.read_text(encoding="utf-8-sig").split("\n", 1)[0].rstrip("\r").split("\t")
+        header = read_text(found).split("\n", 1)[0].rstrip("\r").split("\t")
         if [h.strip() for h in header] != ["id", "text", *self.gold_columns]:
             # eval.py reads columns by position (3rd, 4th), not by name
             raise FormatError(found, 1, f"header {header}: expected id, text, {', '.join(self.gold_columns)} "
@@ -171,7 +175,7 @@ class GeoLingItA(GeoLingItTask, LabelTask):
             raise ValueError(f"{prediction!r} is not the official name of a region ({', '.join(REGIONS)})")
         return [prediction]
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         # ExtremITA writes "[regione] Lombardia [geo] 45.46 9.15": the region is before "[geo]".
         text = str(completion)
         head = _REGION_TAG.sub(" ", _GEO.split(text, maxsplit=1)[0])
@@ -202,13 +206,16 @@ class GeoLingItB(GeoLingItTask):
               "test": ("geolingit/test.tsv",), "gold": ("geolingit/test_b_gold.tsv",)}
 
     def _gold(self, row) -> tuple[float, float] | None:
-        lat, lon = parse_float(row, "latitude"), parse_float(row, "longitude")
+        lat, lon = parse_float(row, "latitude", *EARTH_LAT), parse_float(row, "longitude", *EARTH_LON)
         if (lat is None) != (lon is None):
             raise FormatError(row.path, row.line, "latitude and longitude must be both given or both empty")
         return None if lat is None else (lat, lon)
 
     def _value(self, prediction) -> list:
-        return [float(prediction[0]), float(prediction[1])]
+        lat, lon = float(prediction[0]), float(prediction[1])
+        if not (EARTH_LAT[0] <= lat <= EARTH_LAT[1] and EARTH_LON[0] <= lon <= EARTH_LON[1]):  # nan too
+            raise ValueError(f"{prediction!r} is not a (latitude, longitude) point")
+        return [lat, lon]
 
     def verbalise(self, gold) -> str:
         # 2 decimals: at most ~0.6 km off, far below the task's errors (hundreds of km).
@@ -217,17 +224,18 @@ class GeoLingItB(GeoLingItTask):
     def show(self, prediction) -> str:
         return f"{prediction[0]} {prediction[1]}"
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         text = str(completion)
         parts = _GEO.split(text, maxsplit=1)
         found = numbers(parts[-1])
         if len(found) >= 2:
             lat, lon = found[:2]
-            if not (LAT[0] - 5 <= lat <= LAT[1] + 5) and LAT[0] - 5 <= lon <= LAT[1] + 5:
+            if not LAT[0] <= lat <= LAT[1] and LAT[0] <= lon <= LAT[1]:
                 lat, lon = lon, lat  # "9.19 45.46": longitude first
-            if LAT[0] - 5 <= lat <= LAT[1] + 5 and LON[0] - 6 <= lon <= LON[1] + 6:
-                return Decoded((round(clamp(lat, *LAT), 6), round(clamp(lon, *LON), 6)), True)
-        # No usable coordinates: a named region stands for its capital.
+            if LAT[0] <= lat <= LAT[1] and LON[0] <= lon <= LON[1]:
+                return Decoded((round(lat, 6), round(lon, 6)), True)
+            return Decoded(self.fallback, False)  # off Italy, or too large: never clipped
+        # No coordinates: a named region stands for its capital.
         region = VERBALISER.find(parts[0])[0]
         return Decoded(REGIONS[region], True) if region else Decoded(self.fallback, False)
 

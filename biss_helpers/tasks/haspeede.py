@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Example, align, as_paths
+from .base import TEAM, Example, as_paths
 from .classify import LabelTask
-from .files import FormatError, Record, parse_label, read_table, write_table
+from .files import FormatError, Record, open_text, parse_label, read_table, write_table
+from .ids import IdError, align, names
 from .labels import Verbaliser
 
 ID, TEXT = "anonymized_tweet_id", "anonymized_text"
@@ -47,7 +48,7 @@ DATASET = re.compile(r"[A-Za-z0-9_]+")  # it becomes part of a file name
 
 
 def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         return [h.strip() for h in next(csv.reader(handle), [])]
 
 
@@ -108,7 +109,7 @@ class HaSpeeDe(LabelTask):
         # ids and dataset only: textual (blind or gold) and contextual files all have them
         rows = [(row[ID].strip(), _dataset(row)) for file in as_paths(reference)
                 for row in _table(file, [ID, "dataset"])]
-        ordered = align(ids, predictions, [i for i, _ in rows])
+        ordered = align(ids, predictions, [i for i, _ in rows], names(reference))
         folder = Path(path)
         if folder.is_file():
             raise ValueError(f"{folder}: HaSpeeDe3 writes one file per sub-task, give a folder")
@@ -159,12 +160,12 @@ class HaSpeeDe(LabelTask):
         for file, labels in self.runs(submission).items():
             unknown = [i for i in labels if i not in by_id]
             if unknown:
-                raise ValueError(f"{file}: {len(unknown)} ids are not in the gold file(s) "
-                                 f"(e.g. {unknown[0]!r})")
+                raise IdError(f"{file}: {len(unknown)} predicted ids are not in {names(gold)}: "
+                              f"{unknown[0]!r}")
             datasets = sorted({by_id[i].extra["dataset"] for i in labels})
             rows = [e for e in examples if e.extra["dataset"] in datasets]
             values = align(list(labels), list(labels.values()), [e.id for e in rows],
-                           what=f"the {'+'.join(datasets)} gold rows ({file.name})")
+                           f"the {'+'.join(datasets)} rows of {names(gold)}", str(file))
             part = PARTS.search(file.name)
             key = f"macro_f1_{part.group() if part else '+'.join(datasets)}"
             scores[key if key not in scores else f"macro_f1_{file.stem}"] = metrics.macro_f1(

@@ -48,11 +48,11 @@ from .base import (
     as_paths,
     find_submission,
     flatten,
-    gold_pairs,
     submission_file,
 )
 from .classify import LabelTask
-from .files import FormatError, Record, parse_label, read_table, write_table
+from .files import FormatError, Record, open_text, parse_label, read_table, write_table
+from .ids import gold_pairs
 from .labels import Verbaliser, normalise
 from .spans import Locator, after, place, quote, runs
 
@@ -99,7 +99,7 @@ class HodiTask(Task):
         # the scorer picks zip members whose lower-cased name holds "run" and ".a." / ".b."
         letter = f"[{self.subtask}{self.subtask.lower()}]"
         found = find_submission(path, f"*.{letter}.run*")
-        with found.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(found) as handle:
             header = [h.strip() for h in next(csv.reader(handle, delimiter="\t"), [])]
         if header[:1] != ["id"]:
             raise FormatError(found, 1, f"no header line 'id<TAB>{self.label_column}' (found {header}): "
@@ -186,7 +186,7 @@ class HodiB(HodiTask):
                 cursor = end
         return " [gap] ".join(parts) or NONE
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         if example is None:
             raise ValueError("hodi_b answers are placed in the post: pass the example "
                              "(with the CLI: --reference, the test file)")

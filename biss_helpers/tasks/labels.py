@@ -1,5 +1,5 @@
 """Labels as words, and back: the verbaliser every classification task uses, tolerant decoding,
-and numbers in free text.
+numbers in free text, and `echoes` of the prompt (a completion that repeats it is no answer).
 
 A model's answer is rarely exactly the target word: "Sì.", "risposta: non_odio", "Odio!",
 "odiio" (a typo). `Verbaliser.decode` normalises case, accents, underscores and
@@ -18,11 +18,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Mapping
+from functools import cache
 from typing import Any
 
-from .base import Decoded
+from .base import ECHO_WORDS, TEMPLATE_MARKERS, Decoded
 
-_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+# A number: a sign only where no letter or digit is glued before it ("3-5" is a range, "V -1" a
+# value), a decimal point or comma, an exponent; a digit run is never cut in two.
+NUMBER = r"(?:(?<!\w)[-+])?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?"
+_NUMBER = re.compile(NUMBER)
 
 
 def normalise(text: str) -> str:
@@ -38,27 +42,42 @@ def normalise(text: str) -> str:
     return re.sub(r"\bnn\b", "non", text).strip()
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions all cost 1).
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions all cost 1). With `limit`, strings
+    whose lengths differ by more are not compared: the answer is then ``limit + 1``.
 
-    >>> edit_distance("omotransfobico", "omotransfobio")
-    1
+    Linear in the longer string, never quadratic: Myers' bit-parallel algorithm keeps a column of
+    the distance table as the bits of two integers, one bit per character of the shorter string.
+
+    >>> edit_distance("omotransfobico", "omotransfobio"), edit_distance("x" * 10**6, "odio", limit=1)
+    (1, 2)
     """
     if len(a) < len(b):
         a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    if limit is not None and len(a) - len(b) > limit:
+        return limit + 1
+    if not b:
+        return len(a)
+    masks: dict[str, int] = {}
+    for i, char in enumerate(b):
+        masks[char] = masks.get(char, 0) | 1 << i
+    full, top = (1 << len(b)) - 1, 1 << (len(b) - 1)
+    plus, minus, distance = full, 0, len(b)  # the column's +1 and -1 steps; its last cell
+    for char in a:
+        equal = masks.get(char, 0)
+        vertical = equal | minus
+        horizontal = (((equal & plus) + plus) ^ plus) | equal
+        up, down = minus | ~(horizontal | plus), plus & horizontal
+        distance += 1 if up & top else -1 if down & top else 0
+        up, down = up << 1 | 1, down << 1  # the first row is 0, 1, 2...: a +1 step enters
+        plus, minus = (down | ~(vertical | up)) & full, up & vertical
+    return distance
 
 
 def _typo(word: str, target: str) -> int | None:
     """Edit distance of `word` from `target` if small enough to be a typo of it, else None."""
     allowed = 0 if len(target) < 4 else 1 if len(target) < 9 else 2
-    distance = edit_distance(word, target)
+    distance = edit_distance(word, target, limit=allowed)
     return distance if distance <= allowed else None
 
 
@@ -132,13 +151,52 @@ class Verbaliser:
 
 
 def numbers(text: str) -> list[float]:
-    """Every number in `text`, in order; a decimal comma counts as a point.
+    """Every number in `text`, in order: a decimal comma counts as a point, a sign only when not
+    glued to a word or number before it, an exponent is part of the number. Too large a number is
+    ``inf`` (never cut in two): the decoders refuse it with anything outside their range.
 
-    >>> numbers("V 3,5 A 2.75 e D -1")
-    [3.5, 2.75, -1.0]
+    >>> numbers("V 3,5 A 2.75 e D -1"), numbers("3-5, V-1, 1e5, 2.5E-1, 1e999"), numbers("9" * 400)
+    ([3.5, 2.75, -1.0], [3.0, 5.0, 1.0, 100000.0, 0.25, inf], [inf])
     """
     return [float(n.replace(",", ".")) for n in _NUMBER.findall(str(text))]
 
 
-def clamp(value: float, low: float, high: float) -> float:
-    return min(high, max(low, value))
+# the prompt's markers in any case and spacing ("###Risposta :"): our own constants, never answer text
+_MARKER = re.compile("|".join(re.escape(m).replace(r"\ ", r"\s*").replace(":", r"\s*:")
+                              for m in TEMPLATE_MARKERS), re.I)
+
+
+def echoes(text: str, instruction: str, answer_words: frozenset[str] = frozenset()) -> bool:
+    """`text` repeats the prompt: a template marker (`base.TEMPLATE_MARKERS`), or `base.ECHO_WORDS`
+    consecutive words of `instruction` that are not numbers or `answer_words`. Linear time.
+
+    >>> instruction = "Questo tweet contiene discorsi d'odio? Rispondi odio o non_odio."
+    >>> [echoes(t, instruction) for t in ("odio", "Questo tweet contiene discorsi d'odio", "###risposta :")]
+    [False, True, True]
+    """
+    if _MARKER.search(text):
+        return True
+    return not _instruction_shingles(instruction, answer_words).isdisjoint(shingles(text, ECHO_WORDS))
+
+
+@cache
+def _instruction_shingles(instruction: str, answer_words: frozenset[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(shingles(instruction, ECHO_WORDS, answer_words))  # once per task, not per answer
+
+
+def shingles(text: str, size: int, skip: frozenset[str] = frozenset()) -> set[tuple[str, ...]]:
+    """Every run of `size` consecutive words of ``normalise(text)``; a run holds no number and no
+    word of `skip` (numbers and answer words are what real answers share with an instruction).
+
+    >>> sorted(shingles("Rispondi con un numero da 1 a 4", 2, frozenset({"numero"})))
+    [('con', 'un'), ('rispondi', 'con')]
+    """
+    found, run = set(), []
+    for word in normalise(text).split():
+        if word.isdigit() or word in skip:
+            run = []
+            continue
+        run.append(word)
+        if len(run) >= size:
+            found.add(tuple(run[-size:]))
+    return found

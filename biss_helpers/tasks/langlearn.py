@@ -38,7 +38,7 @@ from pathlib import Path
 
 from .base import Example, as_paths
 from .classify import LabelTask
-from .files import FormatError, read_table, write_table
+from .files import FormatError, read_table, read_text, write_table
 from .labels import Verbaliser
 
 COLUMNS = ["Essay_1", "Essay_2", "Order_1", "Order_2"]
@@ -63,7 +63,7 @@ def order_key(code: str) -> tuple[str, tuple[int, int]] | None:
 
 def read_essays(path: Path) -> dict[str, str]:
     """Essay id -> raw text (whitespace kept, entities decoded) of an essays XML."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = read_text(path)
     if "<dataset" not in text:
         raise FormatError(path, 1, "no <dataset> root: not a LangLearn essays file")
     essays: dict[str, str] = {}

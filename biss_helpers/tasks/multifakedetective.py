@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .base import TEAM, Decoded, Example, as_paths, find_submission, submission_file
 from .classify import LabelTask
-from .files import FormatError, read_table, write_table
+from .files import FormatError, open_text, read_table, write_table
 from .labels import Verbaliser
 
 LABELS = {0: "certamente falso", 1: "probabilmente falso", 2: "probabilmente vero", 3: "certamente vero"}
@@ -118,7 +118,7 @@ class MultiFakeDetective(LabelTask):
     def format_input(self, example: Example) -> str:
         return example.fields["text"]
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         decoded = HEDGED.decode(completion)
         return decoded if decoded.parsed else BARE.decode(completion)
 
@@ -134,7 +134,7 @@ class MultiFakeDetective(LabelTask):
     def read_submission(self, path) -> dict[str, int]:
         found = find_submission(path, "*predictions*.tsv")
         ids, labels = [], []
-        with found.open(encoding="utf-8-sig", newline="") as handle:
+        with open_text(found) as handle:
             reader = csv.reader(handle, delimiter="\t")
             try:
                 for record in reader:

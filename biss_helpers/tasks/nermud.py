@@ -50,6 +50,10 @@ from .spans import Locator, after, place, quote, split_hint
 TYPES = ("PER", "LOC", "ORG")
 NONE = "nessuna"
 _TYPE = re.compile(r"\[\s*(PER|LOC|ORG)\s*\]", re.I)  # our markers; answer text is never a pattern
+# Looking for mangled mentions costs a sentence at most this many spans and characters compared, in
+# all: about 0.3 s. A real answer needs far less (the longest real sentence, 215 tokens, against a
+# 100-character mention: 65,000); a runaway answer of mangled mentions would cost sentence x answer.
+FUZZY_WORK = 400_000
 
 
 def _key(path) -> str:
@@ -76,6 +80,7 @@ class _Sentence:
         self.first = {s: i for i, s in enumerate(self.starts)}
         self.last = {e: i for i, e in enumerate(self.ends)}
         self.finder, self.tags, self.cursor = Locator(self.text), ["O"] * len(tokens), 0
+        self.work = FUZZY_WORK  # what `nearest_spelling` may still spend
 
     def free(self, span) -> bool:
         """`span` covers whole tokens, none of them tagged yet."""
@@ -91,7 +96,8 @@ class _Sentence:
         self.cursor = span[1]
 
     def nearest_spelling(self, mention: str):
-        """Free tokens spelt like a mangled `mention`, about one edit per five characters."""
+        """Free tokens spelt like a mangled `mention`, about one edit per five characters; None when
+        there are none, or when the sentence's `FUZZY_WORK` is spent before the search ends."""
         text = split_hint(mention)[0]
         wanted, words = "".join(text.split()).lower(), len(text.split())
         budget, best = len(wanted) // 5, None  # under 5 characters a typo is another word
@@ -99,8 +105,11 @@ class _Sentence:
             for j in range(i + max(1, words - 1), min(i + words + 2, len(self.starts) + 1)):
                 span = (self.starts[i], self.ends[j - 1])
                 found = "".join(self.text[span[0]:span[1]].split()).lower()
+                self.work -= 1 + len(found)
+                if self.work < 0:
+                    return None
                 if abs(len(found) - len(wanted)) <= budget and self.free(span):
-                    rank = (edit_distance(found, wanted), *self.rank()(span))
+                    rank = (edit_distance(found, wanted, budget), *self.rank()(span))
                     if rank[0] <= budget and (best is None or rank < best[0]):
                         best = (rank, span)
         return best and best[1]
@@ -146,7 +155,7 @@ class Nermud(Task):
     def fallback_for(self, example: Example | None) -> list[str]:
         return ["O"] * len(example.fields["tokens"]) if example else []
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         if example is None:
             raise ValueError("nermud answers are placed on the sentence's tokens: pass the example "
                              "(with the CLI: --reference, the test file)")

@@ -31,8 +31,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, align, as_paths, find_submission, submission_file
-from .files import FormatError, _delimiter_hint, parse_label, read_table, write_table
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .files import FormatError, _delimiter_hint, open_text, parse_label, read_table, write_table
+from .ids import IdError, align, as_ids, names
 from .labels import edit_distance, normalise
 
 # Real authors have 40 tweets: 8 chunks each, short enough for a small model's context.
@@ -57,7 +58,8 @@ def _typo(token: str, vocabulary: dict) -> str | None:
     """The label of an Italian answer word of 5+ letters that `token` misspells (short words
     like "uomo" and English aliases like "right" would catch ordinary words: "uno", "righe")."""
     for word, label in vocabulary.items():
-        if word in ITALIAN and len(word) >= 5 and edit_distance(token, word) <= (2 if len(word) >= 10 else 1):
+        allowed = 2 if len(word) >= 10 else 1
+        if word in ITALIAN and len(word) >= 5 and edit_distance(token, word, allowed) <= allowed:
             return label
     return None
 
@@ -76,8 +78,7 @@ def _vote(values: list):
 
 
 def _header(path: Path) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
+    first = open_text(path).readline()
     header = [h.strip() for h in next(csv.reader([first]), [])]
     if first and "label" not in header:  # neither file kind: name what a tweet file needs
         raise FormatError(path, 1, f"missing column(s) 'label', 'tweet'; the header has {header}"
@@ -161,7 +162,7 @@ class PoliticIT(Task):
     def verbalise(self, gold) -> str:
         return " ".join(WORDS[v] for v in gold)
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         """Gender = the first gender word; binary = the side of the first ideology word;
         multiclass = the second ideology word, else the first (one word answers both). Binary
         and multiclass are kept as written even when they disagree: each is scored on its own,
@@ -186,31 +187,27 @@ class PoliticIT(Task):
         return values
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        examples = self.read(reference)
-        owner = {e.id: e.extra["author"] for e in examples}
-        authors = list(dict.fromkeys(owner.values()))
-        ids = [str(i) for i in ids]
-        if set(ids) <= set(owner):  # chunk ids: each exactly once
-            predictions = align(ids, predictions, list(owner))
+        """One row per author, by vote over its chunks. The ids are chunk ids (``<author>#<k>``), each
+        once, or as ExtremITA's plain author ids, each once per chunk of the author: nothing else."""
+        owner = {e.id: e.extra["author"] for e in self.read(reference)}
+        chunks = Counter(owner.values())  # author -> how many chunks the reference cuts it into
+        ids = as_ids(ids, predictions)
+        if any(i in chunks for i in ids):  # ExtremITA's plain author ids
+            given = Counter(ids)  # a chunk id or an unknown id among them: 0 chunks of its own
+            wrong = [f"{a!r} ({given[a]} for {chunks[a]} chunks)" for a in dict.fromkeys([*chunks, *given])
+                     if given[a] != chunks[a]]
+            if wrong:  # a deleted or repeated row would silently change the author's vote
+                raise IdError(f"with author ids, every author of {names(reference)} needs one prediction "
+                              f"per chunk; {len(wrong)} ids do not match: {', '.join(wrong[:3])}")
+            owners = ids
+        else:
+            predictions = align(ids, predictions, list(owner), names(reference))
             owners = list(owner.values())
-        else:  # ExtremITA's: the plain author id, once per chunk
-            if len(ids) != len(predictions):
-                raise ValueError(f"{len(ids)} ids but {len(predictions)} predictions")
-            unknown = [i for i in ids if i not in owner and i not in set(authors)]
-            if unknown:
-                raise ValueError(f"{len(unknown)} ids are neither chunks nor authors of the "
-                                 f"reference (first: {unknown[0]!r})")
-            owners = [owner.get(i, i) for i in ids]
         votes: dict[str, list] = defaultdict(list)
         for author, prediction in zip(owners, predictions, strict=True):
             votes[author].append(self._check(prediction))
-        missing = [a for a in authors if a not in votes]
-        if missing:
-            raise ValueError(f"{len(missing)} authors of the reference have no prediction "
-                             f"(first: {missing[0]!r})")
-        rows = [[a, *(_vote([p[k] for p in votes[a]]) for k in range(3))] for a in authors]
-        target = submission_file(path, f"{TEAM}_results_run1.csv")
-        return [write_table(target, ["label", *LABELS], rows)]
+        rows = [[a, *(_vote([p[k] for p in votes[a]]) for k in range(3))] for a in chunks]
+        return [write_table(submission_file(path, f"{TEAM}_results_run1.csv"), ["label", *LABELS], rows)]
 
     def read_submission(self, path) -> dict[str, tuple]:
         found = find_submission(path, "*results*.csv")
@@ -219,9 +216,7 @@ class PoliticIT(Task):
             author = row["label"].strip()
             if author in predicted:
                 raise FormatError(found, row.line, f"author {author!r} predicted twice")
-            predicted[author] = self._gold(row)
-            if predicted[author] is None:
-                raise FormatError(found, row.line, f"no prediction for author {author!r}")
+            predicted[author] = self._gold(row)  # never None: the label columns are required
         return predicted
 
     def score(self, submission, gold) -> dict[str, float]:
@@ -236,7 +231,7 @@ class PoliticIT(Task):
         if unlabelled:
             raise ValueError(f"{unlabelled[0][1]}: no gold labels for author {unlabelled[0][0]!r}")
         predicted = self.read_submission(submission)
-        values = align(list(predicted), list(predicted.values()), list(authors), "the gold file(s)")
+        values = align(list(predicted), list(predicted.values()), list(authors), names(gold), str(submission))
         golds = [g for g, _ in authors.values()]
         scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g in golds], [v[k] for v in values],
                                                     labels=list(VALUES[c]))

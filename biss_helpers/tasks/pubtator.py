@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .base import flatten
-from .files import FormatError
+from .files import FormatError, open_text
 
 _OFFSETS = re.compile(r"\s*(\d+)\s*-\s*(\d+)\s*")
 
@@ -50,7 +50,7 @@ def documents(path) -> list[Document]:
     path, docs, current, labelled = Path(path), {}, None, False
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with open_text(path) as handle:
         for number, raw in enumerate(handle, start=1):
             line = raw.rstrip("\r\n")
             head, fields = line.split("|", 2), line.split("\t")

@@ -25,8 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import outputs
 from . import get_task
 from .files import write_table
+from .ids import IdError, align, names
 
 
 @dataclass
@@ -69,6 +71,9 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
 
     task = get_task(task_name)
     source = str(predictions) if isinstance(predictions, (str, Path)) else "the predictions"
+    # the output is checked before any work: a bad --output must not cost a decoding run
+    folder = Path(output).is_dir() or not Path(output).suffix
+    (outputs.check_folder if folder else outputs.check_file)(output)
     rows = fourcol.read(predictions) if isinstance(predictions, (str, Path)) else list(predictions)
     mine = [row for row in rows if row.task == task.name]
     if not mine:
@@ -76,17 +81,22 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
     if task.decode_needs_example and not reference:
         raise ValueError(f"{task.name} answers are placed in their input: give the reference (the "
                          f"official test or gold file, --reference on the command line)")
-    examples = {e.id: e for e in task.read(reference)} if task.decode_needs_example else {}
-    unknown = [row.id for row in mine if row.id not in examples] if task.decode_needs_example else []
-    if unknown:
-        raise ValueError(f"{source}: {len(unknown)} ids are not in the reference (first: {unknown[0]!r})")
+    ids = [row.id for row in mine]
+    examples = {}
+    if task.decode_needs_example:
+        examples = {e.id: e for e in task.read(reference)}
+        align(ids, ids, list(examples), names(reference), source)  # one row per example, before decoding
     decoded = [task.decode(row.target, examples.get(row.id)) for row in mine]
-    ids, values = [row.id for row in mine], [d.prediction for d in decoded]
-    if reference:
-        files = task.write_submission(ids, values, reference, output)
-    else:
-        files = [write_table(output, None, [[i, task.show(v)] for i, v in zip(ids, values, strict=True)],
-                             delimiter="\t", quoted=False)]
+    values = [d.prediction for d in decoded]
+    try:
+        if reference:
+            files = task.write_submission(ids, values, reference, output)
+        else:
+            align(ids, values, list(dict.fromkeys(ids)))  # no id twice
+            files = [write_table(output, None, [[i, task.show(v)] for i, v in zip(ids, values, strict=True)],
+                                 delimiter="\t", quoted=False)]
+    except IdError as error:  # the predictions' file is named here: the task does not know it
+        raise IdError(f"{source}: {error}") from None
     failed = [(row.id, d) for row, d in zip(mine, decoded, strict=True) if not d.parsed]
     others = Counter(row.task for row in rows if row.task != task.name)
     shown = Counter(_short(task.show(d.prediction)) for _, d in failed)

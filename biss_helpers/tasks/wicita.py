@@ -33,16 +33,17 @@ import math
 from pathlib import Path
 
 from .. import metrics
-from .base import Decoded, Example, Task, align, as_paths, find_submission, gold_pairs, submission_file
+from .base import Decoded, Example, Task, as_paths, find_submission, submission_file
 from .files import FormatError, read_jsonl, write_jsonl
-from .labels import Verbaliser, clamp, normalise, numbers
+from .ids import align, gold_pairs, names
+from .labels import Verbaliser, normalise, numbers
 
 OFFSETS = ("start1", "end1", "start2", "end2")
 OPEN, CLOSE = "[[", "]]"  # target markers: never found in the real sentences
 
 
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _number(value) -> bool:  # JSON's true is no int; an int is finite (isfinite overflows on 10**400)
+    return type(value) is int or (isinstance(value, float) and math.isfinite(value))
 
 
 class WicTask(Task):
@@ -129,7 +130,7 @@ class WicTask(Task):
         if len(kinds) > 1 and not (Path(path).is_dir() or not Path(path).suffix):
             raise ValueError(f"{path}: Italian and cross-lingual references need a folder")
         every = [e.id for paths in kinds.values() for e in self.read(paths)]
-        by_id = dict(zip(every, align(ids, predictions, every), strict=True))
+        by_id = dict(zip(every, align(ids, predictions, every, names(reference)), strict=True))
         return [write_jsonl(submission_file(path, name),
                             [{"id": e.id, self.key: self._official(by_id[e.id])} for e in self.read(paths)])
                 for name, paths in kinds.items()]
@@ -143,9 +144,9 @@ class WicTask(Task):
         for found in files:
             for row in read_jsonl(found, ["id", self.key]):
                 value = row[self.key]
-                if not _number(value) or (self.key == "label" and value not in (0, 1)):
+                if not _number(value) or not (value in (0, 1) if self.key == "label" else 1 <= value <= 4):
                     raise FormatError(found, row.line, f"{self.key} {value!r} is not "
-                                      + ("0 or 1" if self.key == "label" else "a number"))
+                                      + ("0 or 1" if self.key == "label" else "a number from 1 to 4"))
                 if str(row["id"]) in predicted:  # a dict would silently keep only the last one
                     raise FormatError(found, row.line, f"id {row['id']!r} appears twice")
                 predicted[str(row["id"])] = self._official(value)
@@ -191,7 +192,7 @@ class Wic1(WicTask):
     def verbalise(self, gold) -> str:
         return self.verbaliser.word(gold)
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         # BISS-2024 answers "<lemma> differente": drop the lemma first, since a lemma such as
         # "diverso" or "stesso" would otherwise be read as the answer.
         text = normalise(completion)
@@ -228,16 +229,17 @@ class Wic2(WicTask):
         return float(value)
 
     def _official(self, prediction) -> float:
-        if not _number(prediction):
-            raise ValueError(f"a subtask 2 prediction is a number, not {prediction!r}")
+        if not _number(prediction) or not 1 <= prediction <= 4:
+            raise ValueError(f"a subtask 2 prediction is a number from 1 to 4, not {prediction!r}")
         return float(prediction)
 
     def verbalise(self, gold) -> str:
         return f"{float(gold):g}"  # 1, 1.5, ..., 4: exact, so the round trip keeps every rank
 
-    def decode(self, completion: str, example: Example | None = None) -> Decoded:
-        found = numbers(completion)
-        return Decoded(clamp(found[0], 1.0, 4.0), True) if found else Decoded(self.fallback, False)
+    def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
+        """The first number, if it is a score (1 to 4): anything else is unparsed, never clipped."""
+        found = numbers(completion)[:1]
+        return Decoded(found[0], True) if found and 1 <= found[0] <= 4 else Decoded(self.fallback, False)
 
     def score(self, submission, gold) -> dict[str, float]:
         golds, predicted = self._pairs(submission, gold)

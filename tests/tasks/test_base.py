@@ -1,10 +1,11 @@
-"""The shared task interface: flatten, align, paths, submission files and gold pairs (tasks.base)."""
+"""The shared task interface: flatten, paths, submission files, the guarded decode (tasks.base)."""
 
+import functools
 import re
 
 import pytest
 
-from biss_helpers import tasks
+from biss_helpers import prompts, tasks
 from biss_helpers.tasks import base
 from biss_helpers.tasks.base import Decoded, Example
 
@@ -23,39 +24,6 @@ A = tasks.get_task("acti_a")
 ])
 def test_flatten_collapses_every_whitespace_run(text, flat):
     assert base.flatten(text) == flat
-
-
-def test_align_puts_predictions_in_reference_order():
-    assert base.align(["b", "c", "a"], [2, 3, 1], ["a", "b", "c"]) == [1, 2, 3]
-    # ids are compared as strings on both sides
-    assert base.align([2, 1], ["due", "uno"], ["1", 2]) == ["uno", "due"]
-    assert base.align([], [], []) == []
-
-
-def test_align_refuses_a_count_mismatch():
-    with pytest.raises(ValueError, match=r"^2 ids but 1 predictions$"):
-        base.align(["a", "b"], [1], ["a", "b"])
-
-
-def test_align_refuses_repeated_ids():
-    with pytest.raises(ValueError, match=r"^2 ids have more than one prediction \(first: 'b'\)$"):
-        base.align(["b", "a", "b", "c", "a"], [1, 2, 3, 4, 5], ["a", "b", "c"])
-
-
-def test_align_refuses_missing_ids_naming_the_first_in_reference_order():
-    with pytest.raises(ValueError, match=r"^2 of 4 ids of the reference have no prediction \(first: 'c'\)$"):
-        base.align(["d", "b"], [4, 2], ["c", "b", "a", "d"])
-
-
-def test_align_names_what_is_missing_from():
-    message = r"^1 of 2 ids of the gold file\(s\) have no prediction \(first: '2'\)$"
-    with pytest.raises(ValueError, match=message):
-        base.align(["1"], [1], ["1", "2"], what="the gold file(s)")
-
-
-def test_align_never_drops_an_unknown_prediction():
-    with pytest.raises(ValueError, match=r"^2 predicted ids are not in the reference \(e\.g\. '(y|z)'\)$"):
-        base.align(["a", "z", "b", "y"], [1, 2, 3, 4], ["a", "b"])
 
 
 def test_as_paths_takes_one_or_many_existing_paths(tmp_path):
@@ -100,39 +68,6 @@ def test_find_submission_takes_a_file_or_the_one_match_in_a_folder(tmp_path):
         base.find_submission(tmp_path / "missing", "*.csv")
 
 
-def test_gold_pairs_are_in_gold_file_order(tmp_path):
-    gold = A.sample_paths("gold")
-    examples = A.read(gold)
-    rows = "".join(f"{e.id},{1 - e.gold}\n" for e in reversed(examples))  # every answer wrong, reversed
-    write(tmp_path / "biss_subtaskA.csv", "Id,Expected\n" + rows)
-    golds, predicted = base.gold_pairs(A, tmp_path, gold)
-    assert golds == [e.gold for e in examples] and predicted == [1 - g for g in golds]
-
-
-def test_gold_pairs_refuse_an_unlabelled_gold_example():
-    blind = A.sample_paths("test")
-    message = f"^{re.escape(str(blind[0]))}, line 2: the gold file has no gold value for id '0'$"
-    with pytest.raises(ValueError, match=message):
-        base.gold_pairs(A, blind[0], blind)
-
-
-def test_gold_pairs_refuse_an_unlabelled_row_among_labelled_ones(tmp_path):
-    gold = write(tmp_path / "gold.csv", 'Id,comment_text,conspiratorial\n0,a,1\n1,"b\nc",0\n2,d,\n')
-    with pytest.raises(ValueError, match=r"gold.csv, line 5: the gold file has no gold value for id '2'$"):
-        base.gold_pairs(A, tmp_path / "unused.csv", gold)
-
-
-def test_gold_pairs_need_a_prediction_for_every_gold_id_and_no_other(tmp_path):
-    gold = write(tmp_path / "gold.csv", "Id,comment_text,conspiratorial\n0,a,1\n1,b,0\n2,c,1\n")
-    short = write(tmp_path / "short_subtaskA.csv", "Id,Expected\n0,1\n2,1\n")
-    message = r"^1 of 3 ids of the gold file\(s\) have no prediction \(first: '1'\)$"
-    with pytest.raises(ValueError, match=message):
-        base.gold_pairs(A, short, gold)
-    extra = write(tmp_path / "extra_subtaskA.csv", "Id,Expected\n0,1\n1,0\n2,1\n99,0\n")
-    with pytest.raises(ValueError, match=r"^1 predicted ids are not in the gold file\(s\) \(e\.g\. '99'\)$"):
-        base.gold_pairs(A, extra, gold)
-
-
 def test_sample_paths_name_existing_files_and_refuse_unknown_splits():
     for split in base.SAMPLE_SPLITS:
         paths = A.sample_paths(split)
@@ -164,3 +99,74 @@ def test_defaults_of_the_base_class():
     assert A.fallback_for(example) == A.fallback == 0
     assert A.show("una\triga\n  sola") == "una riga sola"
     assert repr(A) == "<task acti_a: ACTI subtask A: conspiratorial or not>"
+
+
+# --- decoding: one guarded entry point ---------------------------------------------------------
+
+@functools.cache
+def gold_examples(name):
+    task = tasks.get_task(name)
+    return task.read(task.sample_paths("gold"))
+
+
+def test_every_task_decodes_through_the_one_guarded_entry_point():
+    assert all(type(task).decode is base.Task.decode for task in tasks.TASKS.values())
+
+
+@pytest.mark.parametrize("name", tasks.TASKS)
+def test_every_sample_gold_target_decodes_to_its_gold(name):
+    """No real answer is taken for an echo or cut by the limit (numbers: the target's 2 decimals)."""
+    task = tasks.get_task(name)
+    for example in gold_examples(name):
+        target = task.encode(example).target
+        decoded = task.decode(target, example)
+        assert decoded.parsed and not task.echoes(target), (example.id, target)
+        gold = example.gold
+        if isinstance(gold, float) or (isinstance(gold, tuple) and isinstance(gold[0], float)):
+            gold = pytest.approx(gold, abs=0.0051)
+        assert decoded.prediction == gold, (example.id, target, decoded)
+
+
+@pytest.mark.parametrize("name", tasks.TASKS)
+def test_an_echoed_prompt_is_unparsed_even_followed_by_the_right_answer(name):
+    task = tasks.get_task(name)
+    example = gold_examples(name)[0]
+    encoded = task.encode(example)
+    prompt = prompts.alpaca(task.instruction, encoded.input)
+    fallback = Decoded(task.fallback_for(example), False)
+    for echo in (prompt, prompt + encoded.target, encoded.target + "\n" + prompt,
+                 f"### Istruzione:\n{task.instruction}\n### Input:\n{encoded.input}",
+                 task.instruction, encoded.target + " " + task.instruction,   # no marker: its words
+                 f"<|im_start|>assistant\n{encoded.target}", f"{encoded.target}<|eot_id|>",
+                 f"[INST] {encoded.target}", "###  RISPOSTA :\n" + encoded.target):
+        assert task.decode(echo, example) == fallback, echo[:80]
+
+
+@pytest.mark.parametrize("name", tasks.TASKS)
+def test_a_megabyte_completion_is_read_no_further_than_the_limit(name):
+    task = tasks.get_task(name)
+    example = gold_examples(name)[0]
+    fallback = Decoded(task.fallback_for(example), False)
+    for text in ("x" * 1_000_000, "9" * 400, ".*+?()[]{}|\\^$\x00" * 70_000):
+        decoded = task.decode(text, example)
+        assert (decoded.prediction, decoded.parsed) == (fallback.prediction, False)
+    target = task.encode(example).target
+    # the answer within the limit is read; one pushed past it by padding is not
+    assert task.decode(target + " " * (base.ANSWER_LIMIT - len(target)), example).parsed
+    assert not task.decode(" " * base.ANSWER_LIMIT + target, example).parsed
+
+
+@pytest.mark.parametrize("name, answer", [
+    ("haspeede", "odio"), ("haspeede", "discorsi d'odio: odio"),
+    ("emit_a", "rabbia, anticipazione, disgusto, paura, gioia, amore"),   # six emotions, in the listed order
+    ("emotivita", "3.25 2.75 3.33"),                                      # the instruction's own example
+    ("geolingit_b", "per esempio 45.46 9.19"),
+])
+def test_real_answers_sharing_words_with_the_instruction_are_no_echo(name, answer):
+    assert tasks.get_task(name).decode(answer).parsed
+
+
+def test_structured_tasks_need_the_example():
+    for name in ("nermud", "clinkart", "hodi_b"):
+        with pytest.raises(ValueError, match=f"^{name} answers are placed in their input: pass the example"):
+            tasks.get_task(name).decode("### Risposta:")

@@ -120,3 +120,18 @@ def test_write_like_replaces_old_tags_and_keeps_odd_blank_lines(tmp_path):
     out = conll.write_like(reference, tmp_path / "run.tsv", [["O"], ["B-LOC", "I-LOC"]])
     assert out.read_text(encoding="utf-8") == "A\tO\n\nB\tB-LOC\nC\tI-LOC"
     assert conll.sentences(out) == [(1, ["A"], ["O"]), (3, ["B", "C"], ["B-LOC", "I-LOC"])]
+
+
+@pytest.mark.parametrize("tags, message", [
+    ([["O", "O"]], r"x.tsv, line 4: sentence 2 has no tags \(only 1 tag lists given\)$"),
+    ([["O", "O"], ["O"], ["O"]], r"x.tsv: 3 tag lists for 2 sentences$"),
+    ([["O"], ["O"]], r"x.tsv, line 2: more tokens than the 1 tags of sentence 1$"),
+    ([["O", "O", "O"], ["O"]], r"x.tsv, line 3: the sentence ends with 1 tags left over$"),
+    ([["O", "O"], ["O", "O"]], r"x.tsv: 2 tag lists for 2 sentences, the last with 1 tags left over$"),
+])
+def test_write_like_needs_one_tag_per_token_and_keeps_the_earlier_file(tmp_path, tags, message):
+    reference = write(tmp_path / "x.tsv", "A\nB\n\nC")
+    out = write(tmp_path / "run.tsv", "earlier\n")
+    with pytest.raises(ValueError, match=message):
+        conll.write_like(reference, out, tags)
+    assert out.read_text() == "earlier\n"

@@ -153,7 +153,10 @@ ROW1 = 'a#1\t"uno\ndue\ntre"\tquattro\t1\n'  # a quoted record on lines 2-4
     (ONE, HEAD1 + ROW1 + 'a#2\t"uno\ndue"\tquattro\n', "line 5: expected 4 fields"),
     (ONE, HEAD1 + 't1\t"Se" poi\tx\t\nt2\ty\n t3\tz\tw\t\n', "line 3: expected 4 fields"),  # blind, unquoted
     (ONE, "ID,PROMPT,TARGET,CLASS\na#1,uno,due,1\n", "commas: wrong delimiter?"),
-    (TWO, "ID\tTEXT\tSCORE\n1#2#0\tun testo\t3.5\n1#3#0\taltro\t7\n", "line 3: SCORE 7.0 is outside [1, 5]"),
+    (TWO, "ID\tTEXT\tSCORE\n1#2#0\tun testo\t3.5\n1#3#0\taltro\t7\n",
+     "line 3: SCORE '7' is outside the range [1, 5]"),
+    (TWO, "ID\tTEXT\tSCORE\n1#2#0\tun testo\tnan\n", "line 2: SCORE 'nan' is not a finite number"),
+    (TWO, "ID\tTEXT\tSCORE\n1#2#0\tun testo\t0.99\n", "line 2: SCORE '0.99' is outside the range [1, 5]"),
     (TWO, "ID\tTEXT\tSCORE\n1#2#0\tun testo\ttre\n", "line 2: SCORE 'tre' is not a number"),
     (TWO, "ID\tTEXT\tSCORE\n1#2#0\t\t3\n", "line 2: empty 'TEXT'"),
 ])
@@ -169,6 +172,10 @@ def test_bad_submissions_are_refused(tmp_path):
         ONE.read_submission(write(tmp_path / "x.subtask1.run1.tsv", "a\t1\nb\t2\n"))
     with pytest.raises(FormatError, match=r"line 1: expected ID<TAB>SCORE, found 1 field"):
         TWO.read_submission(write(tmp_path / "x.subtask2.run1.tsv", "a,3.5\n"))
+    with pytest.raises(FormatError, match=r"run1.tsv, line 2: SCORE 'inf' is not a finite number"):
+        TWO.read_submission(write(tmp_path / "x.subtask2.run1.tsv", "a\t3.5\nb\tinf\n"))
+    with pytest.raises(FormatError, match=r"run1.tsv, line 1: SCORE '5.5' is outside the range \[1, 5\]"):
+        TWO.read_submission(write(tmp_path / "x.subtask2.run1.tsv", "a\t5.5\n"))
     folder = tmp_path / "runs"
     folder.mkdir()
     write(folder / "x.subtask2.run1.tsv", "ID\tSCORE\na\t3.5\n")  # a header line is tolerated
@@ -193,10 +200,15 @@ def test_decode_1_is_tolerant(text, label):
 
 @pytest.mark.parametrize("text, value", [
     ("3.67", 3.67), ("3.66666666666667", 3.66666666666667), ("4", 4.0),   # ours and ExtremITA's
-    ("4,5", 4.5), ("Punteggio: 2.25/5", 2.25), (" circa 3 ", 3.0), ("7", 5.0), ("0.5", 1.0), ("-2", 1.0),
+    ("4,5", 4.5), ("Punteggio: 2.25/5", 2.25), (" circa 3 ", 3.0), ("1", 1.0), ("5.0", 5.0), ("3-4", 3.0),
 ])
-def test_decode_2_reads_the_first_number_and_clamps(text, value):
+def test_decode_2_reads_the_first_number(text, value):
     assert TWO.decode(text) == discotex.Decoded(value, True)
+
+
+@pytest.mark.parametrize("text", ["7", "0.5", "-2", "5.01", "1e999", "9" * 400, "-1 3"])
+def test_decode_2_leaves_a_score_off_the_scale_unparsed_never_clipped(text):
+    assert TWO.decode(text) == discotex.Decoded(3.0, False)
 
 
 @pytest.mark.parametrize("garbage", ["", "   ", "boh", "#@!?", "\x00\t\n", "coerente?"])

@@ -78,7 +78,10 @@ def test_gold_with_renamed_columns_reads_too(tmp_path):
     ("id,text,V,A,D\r\n1,ciao,3,3,3\r\n2,ciao,tre,3,3", "line 3: V 'tre' is not a number"),
     ("id,text,V,A,D\r\n1,ciao,3,3,3\r\n2,ciao,3,,3", "line 3: V, A and D must be all given or all empty"),
     ("id,text,V,A,D\r\n1,ciao,3,3,3\r\n2,\"ciao, ciao\",3,3", "line 3: expected 5 fields"),
-    ("id,text,V,A,D\r\n1,ciao,nan,3,3", "line 2: V nan is not a finite number"),
+    ("id,text,V,A,D\r\n1,ciao,nan,3,3", "line 2: V 'nan' is not a finite number"),
+    ("id,text,V,A,D\r\n1,ciao,3,-inf,3", "line 2: A '-inf' is not a finite number"),
+    ("id,text,V,A,D\r\n1,ciao,3,3,3\r\n2,ciao,3,3,5.51", "line 3: D '5.51' is outside the range [1, 5.5]"),
+    ("id,text,V,A,D\r\n1,ciao,0.9,3,3", "line 2: V '0.9' is outside the range [1, 5.5]"),
     ("id;text;V;A;D\r\n1;ciao;3;3;3", "semicolons: wrong delimiter?"),
 ])
 def test_malformed_files_name_file_and_line(tmp_path, text, message):
@@ -97,6 +100,12 @@ def test_bad_submissions_are_refused(tmp_path):
     path.write_text("id,V,A\n1,3,3\n", encoding="utf-8")
     with pytest.raises(FormatError, match="line 1: missing column"):
         TASK.read_submission(tmp_path)
+    path.write_text("id,V,A,D\n1,3,3,3\n2,3,nan,3\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="run1.csv, line 3: A 'nan' is not a finite number"):
+        TASK.read_submission(path)
+    path.write_text("id,V,A,D\n1,3,3,7\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"run1.csv, line 2: D '7' is outside the range \[1, 5.5\]"):
+        TASK.read_submission(path)
 
 
 @pytest.mark.parametrize("text, values", [
@@ -107,7 +116,7 @@ def test_bad_submissions_are_refused(tmp_path):
     ("V: 4, A: 2, D: 3.5", (4.0, 2.0, 3.5)), ("dominanza 2 - valenza 4 - arousal 3", (4.0, 3.0, 2.0)),
     ("3,5 2,5 4", (3.5, 2.5, 4.0)), ("3.5, 2.5, 4", (3.5, 2.5, 4.0)),
     ("Risposta: 3.1 2.2 1.3.", (3.1, 2.2, 1.3)),
-    ("9 0 3", (5.5, 1.0, 3.0)),                                   # clamped to [1, 5.5]
+    ("5.5 1 1e0", (5.5, 1.0, 1.0)),                               # the scale's ends
 ])
 def test_decode_is_tolerant(text, values):
     assert TASK.decode(text) == emotivita.Decoded(values, True)
@@ -116,6 +125,8 @@ def test_decode_is_tolerant(text, values):
 @pytest.mark.parametrize("text, values", [
     ("", (3.0, 3.0, 3.0)), ("boh", (3.0, 3.0, 3.0)), ("#@!?\x00\t\n", (3.0, 3.0, 3.0)),
     ("3.5 2", (3.5, 2.0, 3.0)), ("valenza 4.5", (4.5, 3.0, 3.0)), ("9" * 400, (3.0, 3.0, 3.0)),
+    ("9 0 3", (3.0, 3.0, 3.0)), ("3.2 5.6 2", (3.2, 3.0, 2.0)),   # off the scale: never clipped
+    ("V: 1e999, A: 2, D: 3", (3.0, 2.0, 3.0)), ("3 -3 3", (3.0, 3.0, 3.0)),
 ])
 def test_incomplete_answers_keep_what_parses_and_count_as_unparsed(text, values):
     assert TASK.decode(text) == emotivita.Decoded(values, False)

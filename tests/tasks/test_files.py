@@ -190,3 +190,57 @@ def test_parse_float():
     with pytest.raises(FormatError) as error:
         files.parse_float(ROW, "comma")
     assert str(error.value) == "dir/gold.csv, line 7: comma '3,5' is not a number"
+
+
+@pytest.mark.parametrize("reader", [
+    lambda path: files.read_table(path, ["id", "text"]),
+    lambda path: files.read_jsonl(path, ["id"]),
+    files.read_text,
+])
+def test_a_file_that_is_not_utf8_names_file_line_and_byte(tmp_path, reader):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("id,text\n1,ciao\n2,perché\n".encode("latin-1"))
+    with pytest.raises(FormatError) as error:
+        reader(path)
+    assert str(error.value) == (f"{path}, line 3: not UTF-8 (byte 0xe9 at column 8): save the file "
+                                "as UTF-8")
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    with pytest.raises(FormatError, match=f"^{re.escape(str(tmp_path))}: is a folder, not a file$"):
+        files.read_table(tmp_path, ["id"])
+
+
+@pytest.mark.parametrize("key", ["null", '""', '"  "', "true", "[1]", "1.5"])
+def test_jsonl_ids_must_be_strings_or_integers(tmp_path, key):
+    path = write(tmp_path / "x.jsonl", '{"id": "a"}\n{"id": ' + key + "}\n")
+    with pytest.raises(FormatError) as error:
+        files.read_jsonl(path, ["id"])
+    assert str(error.value).startswith(f"{path}, line 2: id ") and "is not an id" in str(error.value)
+    assert [row["id"] for row in files.read_jsonl(write(tmp_path / "ok.jsonl", '{"id": 7}\n'), ["id"])] == [7]
+
+
+def test_unquoted_write_round_trips_backslashes_and_quotes(tmp_path):
+    rows = [["1", 'a "quoted" word'], ["2", r"C:\path\to"], ["3", ""]]
+    path = files.write_table(tmp_path / "x.tsv", ["id", "text"], rows, delimiter="\t", quoted=False)
+    back = files.read_table(path, ["id"], ["text"], delimiter="\t", quoted=False)
+    assert [[row["id"], row["text"]] for row in back] == rows
+
+
+@pytest.mark.parametrize("bad", ["a\tb", "a\nb", "a\rb"])
+def test_unquoted_write_refuses_what_it_cannot_hold_and_keeps_the_earlier_file(tmp_path, bad):
+    path = files.write_table(tmp_path / "x.tsv", None, [["1", "old"]], delimiter="\t", quoted=False)
+    with pytest.raises(ValueError, match=r"x.tsv: row 2 has a delimiter or line break inside"):
+        files.write_table(path, None, [["1", "ok"], ["2", bad]], delimiter="\t", quoted=False)
+    assert path.read_text() == "1\told\n" and sorted(p.name for p in tmp_path.iterdir()) == ["x.tsv"]
+
+
+def test_writers_refuse_a_folder_as_file(tmp_path):
+    with pytest.raises(ValueError, match="is a folder: give a file name$"):
+        files.write_table(tmp_path, None, [["1"]])
+
+
+def test_jsonl_with_an_unreadable_number_names_the_line(tmp_path):
+    path = write(tmp_path / "x.jsonl", '{"id": 1}\n{"id": ' + "9" * 5000 + "}\n")
+    with pytest.raises(FormatError, match=r"x.jsonl, line 2: not readable JSON \(Exceeds the limit"):
+        files.read_jsonl(path, ["id"])

@@ -9,6 +9,8 @@ from biss_helpers import metrics
 from biss_helpers.tasks import geolingit
 from biss_helpers.tasks.files import FormatError
 
+from .common import write
+
 A, B = geolingit.GEOLINGIT_A, geolingit.GEOLINGIT_B
 
 
@@ -83,6 +85,18 @@ def test_blind_submission_keeps_the_test_layout(tmp_path):
     assert rows[0][2:] == ["41.9", "12.5"]
 
 
+def test_points_off_the_earth_are_refused_in_submissions(tmp_path):
+    path = write(tmp_path / "biss.standard.b.1.tsv", "id\ttext\tlatitude\tlongitude\n1\tx\t41.9\t12.5\n"
+                                                     "2\ty\t4223\t12.5\n")
+    message = r"b\.1\.tsv, line 3: latitude '4223' is outside the range \[-90, 90\]"
+    with pytest.raises(FormatError, match=message):
+        B.read_submission(path)
+    blind = B.read(B.sample_paths("test"))
+    with pytest.raises(ValueError, match=r"\(nan, 12\.5\) is not a \(latitude, longitude\) point"):
+        B.write_submission([e.id for e in blind], [(float("nan"), 12.5)] * len(blind), B.sample_paths("test"),
+                           tmp_path / "out")
+
+
 def test_scores_refuse_a_reordered_submission(tmp_path):
     gold = A.sample_paths("gold")[0]
     lines = gold.read_text(encoding="utf-8").split("\n")
@@ -122,6 +136,11 @@ def test_any_spelling_of_a_region_reads_as_the_official_one(tmp_path):
     (B, "id\ttext\tlatitude\tlongitude\n1\tciao\t41.9\t12.5\n2\tciao\tnord\t12.5\n",
      "line 3: latitude 'nord' is not a number"),
     (B, "id\ttext\tlatitude\tlongitude\n1\tciao\t41.9\t\n", "line 2: latitude and longitude must be both"),
+    (B, "id\ttext\tlatitude\tlongitude\n1\tciao\t41.9\t12.5\n2\tciao\t4223\t12.5\n",
+     "line 3: latitude '4223' is outside the range [-90, 90]"),
+    (B, "id\ttext\tlatitude\tlongitude\n1\tciao\t41.9\t-181\n", "line 2: longitude '-181' is outside the"),
+    (B, "id\ttext\tlatitude\tlongitude\n1\tciao\tnan\t12.5\n", "line 2: latitude 'nan' is not a finite"),
+    (B, "id\ttext\tlatitude\tlongitude\n1\tciao\t41.9\tinf\n", "line 2: longitude 'inf' is not a finite"),
     (B, "id\ttext\tlatitude\tlongitude\n1\tciao\t41.9\t12.5\t7\n", "line 2: expected 4 fields"),
     (B, "id\ttext\tregion\n1\tciao\tLazio\n", "line 1: a subtask A file"),
 ])
@@ -151,7 +170,7 @@ def test_decode_a_is_tolerant(text, region):
 @pytest.mark.parametrize("text, point", [
     ("45.46 9.19", (45.46, 9.19)), ("[regione] Lombardia [geo] 45.46 9.15", (45.46, 9.15)),
     ("45,46 9,19", (45.46, 9.19)), ("lat 45.46, lon 9.19.", (45.46, 9.19)), ("9.19 45.46", (45.46, 9.19)),
-    ("48.9 9.1", (47.5, 9.1)), ("36.0 21.0", (36.0, 19.0)),               # clamped into the box
+    ("47.5 6", (47.5, 6.0)), ("35 19", (35.0, 19.0)),                    # the box's corners
     ("Sicilia", geolingit.REGIONS["Sicilia"]), ("[regione] Lazio [geo]", geolingit.REGIONS["Lazio"]),
 ])
 def test_decode_b_is_tolerant(text, point):
@@ -159,8 +178,14 @@ def test_decode_b_is_tolerant(text, point):
     assert (d.prediction, d.parsed) == (point, True)
 
 
+@pytest.mark.parametrize("text", ["48.9 9.1", "36.0 21.0", "34.9 12", "45.46 5.9", "9.1 48.9", "4546 919",
+                                  "[regione] Lombardia [geo] 4223 9.19", "45.46 " + "9" * 400])
+def test_coordinates_off_italy_are_unparsed_never_clipped(text):
+    assert B.decode(text) == geolingit.Decoded(B.fallback, False)
+
+
 @pytest.mark.parametrize("garbage", ["", "   ", "boh", "#@!?", "\x00\t\n", "1234", "1000 2000", "-45 -9",
-                                     "[geo] zz", "1" * 400 + " 5"])
+                                     "[geo] zz", "1" * 400 + " 5", "45.46 9e999", "1e2 9.19"])
 def test_garbage_decodes_to_the_fallback(garbage):
     assert [(d.prediction, d.parsed) for d in (A.decode(garbage), B.decode(garbage))] == [
         ("Lazio", False), ((41.9, 12.5), False)]

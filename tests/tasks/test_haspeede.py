@@ -123,10 +123,11 @@ def test_a_file_must_cover_its_whole_dataset(tmp_path):
     political = [e for e in examples if e.extra["dataset"] == "test_politics"]
     lines = ["anonymized_tweet_id,label"] + [f"{e.id},{e.gold}" for e in political[:-1]]
     (tmp_path / "x_taskA_textual_run_1.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="1 of 8 ids of the test_politics gold rows .* have no prediction"):
+    message = "x_taskA_textual_run_1.csv: 1 of the 8 ids of the test_politics rows of .* have no prediction"
+    with pytest.raises(ValueError, match=message):
         T.score(tmp_path, gold)
     (tmp_path / "x_taskA_textual_run_1.csv").write_text("\n".join(lines + ["1,0"]) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="1 ids are not in the gold file"):
+    with pytest.raises(ValueError, match="x_taskA_textual_run_1.csv: 1 predicted ids are not in .*gold"):
         T.score(tmp_path, gold)
 
 

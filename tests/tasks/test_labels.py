@@ -1,8 +1,11 @@
 """Labels as words and back: normalising, the tolerant Verbaliser, numbers in text (tasks.labels)."""
 
+import math
+import random
+
 import pytest
 
-from biss_helpers.tasks.labels import Verbaliser, clamp, edit_distance, normalise, numbers
+from biss_helpers.tasks.labels import Verbaliser, edit_distance, normalise, numbers, shingles
 
 HATE = Verbaliser({1: "odio", 0: "non_odio"}, aliases={"sì": 1, "no": 0}, fallback=0)
 TOPIC = Verbaliser({0: "Covid", 1: "Qanon", 3: "Terra Piatta"}, aliases={"q anon": 1}, fallback=0)
@@ -114,10 +117,47 @@ def test_text_that_matches_nothing_gives_the_fallback_unparsed(text):
     ("tra 1 e 2,5 punti", [1.0, 2.5]),
     ("nessun numero", []),
     (7, [7.0]),
+    ("1e5", [100000.0]),                       # scientific notation is one number
+    ("2.5E-1 e 3,5e2", [0.25, 350.0]),
+    ("1e999", [math.inf]),                     # too large: inf, which decoders refuse
+    ("3-5", [3.0, 5.0]),                       # a range, not 3 and -5
+    ("V -1", [-1.0]), ("V-1", [1.0]), ("x=-2 (+3)", [-2.0, 3.0]),
+    ("3,5", [3.5]), ("2023-10-05", [2023.0, 10.0, 5.0]),
+    ("9" * 400, [math.inf]),                   # never cut into two numbers
+    ("1" * 20 + " 2", [float("1" * 20), 2.0]),
+    ("1e", [1.0]), ("e5", [5.0]),
 ])
 def test_numbers(text, found):
     assert numbers(text) == found
 
 
-def test_clamp():
-    assert [clamp(v, 1.0, 5.0) for v in (-3, 0.999, 1, 3.5, 5, 7.2)] == [1.0, 1.0, 1, 3.5, 5, 5.0]
+def test_edit_distance_with_a_limit_skips_strings_too_different_in_length():
+    assert edit_distance("x" * 10**6, "odio", limit=2) == 3
+    assert edit_distance("odiio", "odio", limit=1) == 1
+    assert edit_distance("abc", "xyz", limit=1) == 3  # same length: computed, over the limit
+
+
+def _levenshtein(a, b):  # the textbook table, to check the bit-parallel one against
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def test_edit_distance_agrees_with_the_textbook_table():
+    rng = random.Random(0)
+    for _ in range(2000):
+        a, b = ("".join(rng.choices("abcé ", k=rng.randint(0, 14))) for _ in range(2))
+        assert edit_distance(a, b) == _levenshtein(a, b), (a, b)
+    long = "".join(rng.choices("abcdefgh", k=300))
+    assert edit_distance(long, long[::-1]) == _levenshtein(long, long[::-1])
+
+
+def test_shingles_are_word_runs_without_numbers_or_skipped_words():
+    assert shingles("Rispondi con un numero da 1 a 4", 3) == {
+        ("rispondi", "con", "un"), ("con", "un", "numero"), ("un", "numero", "da")}
+    assert shingles("uno due tre", 4) == set()
+    assert shingles("a b c d", 2, frozenset({"c"})) == {("a", "b")}

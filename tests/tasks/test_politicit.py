@@ -79,14 +79,28 @@ def test_majority_vote_and_extremita_ids(tmp_path):
     mixed = ("male", "left", "moderate_left")
     T.write_submission(["a#0", "a#1", "a#2"], [left, right, right], path, tmp_path / "chunks")
     assert T.read_submission(tmp_path / "chunks") == {"a": right}
-    T.write_submission(["a", "a"], [right, mixed], path, tmp_path / "ties")  # ExtremITA: author ids
-    assert T.read_submission(tmp_path / "ties") == {"a": right}  # a tie goes to the first chunk
-    with pytest.raises(ValueError, match="no prediction"):
-        T.write_submission(["a#0"], [left], path, tmp_path / "x")
-    with pytest.raises(ValueError, match="neither chunks nor authors"):
-        T.write_submission(["a", "zz"], [left, left], path, tmp_path / "y")
+    # ExtremITA: the author id once per chunk; the multiclass votes tie three ways: the first chunk's
+    T.write_submission(["a", "a", "a"], [right, mixed, left], path, tmp_path / "ties")
+    assert T.read_submission(tmp_path / "ties") == {"a": ("male", "left", "moderate_right")}
+    with pytest.raises(ValueError, match="1 of the 3 ids of .*blind.csv have no prediction: 'a#1'"):
+        T.write_submission(["a#0", "a#2"], [left, left], path, tmp_path / "x")
+    with pytest.raises(ValueError, match=r"per chunk; 1 ids do not match: 'zz' \(1 for 0 chunks\)$"):
+        T.write_submission(["a", "a", "a", "zz"], [left] * 4, path, tmp_path / "y")
     with pytest.raises(ValueError, match="not a .gender, binary, multiclass. prediction"):
         T.write_submission(["a", "a", "a"], [left, left, ("male", "left", "centre")], path, tmp_path / "z")
+
+
+@pytest.mark.parametrize("ids, problem", [
+    (["a"] * 6, r"1 ids do not match: 'a' \(6 for 3 chunks\)$"),  # copies flip the vote
+    (["a"] * 2, r"1 ids do not match: 'a' \(2 for 3 chunks\)$"),  # a chunk row deleted
+    (["a", "a", "a#2"], r"2 ids do not match: 'a' \(2 for 3 chunks\), 'a#2' \(1 for 0 chunks\)$"),
+])
+def test_author_ids_must_cover_each_chunk_once(tmp_path, ids, problem):
+    path = tmp_path / "blind.csv"
+    path.write_text('"label","tweet"\n' + "".join(f'"a","t{k}"\n' for k in range(15)), encoding="utf-8")
+    with pytest.raises(ValueError, match=problem):
+        T.write_submission(ids, [("female", "left", "left")] * len(ids), path, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def write(tmp_path, text, name="bad.csv"):

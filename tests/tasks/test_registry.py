@@ -93,7 +93,7 @@ class Quoting(tasks.Task):
 
     name, instruction, answer_quotes_input = "quoting", "Copia la prima parola.", True
 
-    def decode(self, completion, example=None):
+    def read_answer(self, completion, example=None):
         return tasks.Decoded(completion.split()[0] if completion.split() else "", bool(completion.strip()))
 
 

@@ -141,6 +141,11 @@ def test_ranking_score_outside_the_scale_is_an_error(tmp_path):
     path = write_lines(tmp_path / "r.jsonl", [{**{k: v for k, v in ROW.items() if k != "label"}, "score": 5}])
     with pytest.raises(FormatError, match="line 1: score 5 is not a number from 1 to 4"):
         WICITA_2.read(path)
+    gold = json.dumps({k: v for k, v in ROW.items() if k != "label"})[:-1]
+    for value, shown in (("NaN", "nan"), ("-Infinity", "-inf"), ("true", "True"), ("1" + "0" * 400, "1000")):
+        path = write_lines(tmp_path / "r.jsonl", [f'{gold}, "score": {value}}}'])
+        with pytest.raises(FormatError, match=f"line 1: score {shown}.* is not a number from 1 to 4"):
+            WICITA_2.read(path)
     bad = write_lines(tmp_path / "ranking.jsonl", ['{"id": "banco.noun.1", "label": 3.0}'])
     with pytest.raises(FormatError, match="line 1: missing key"):
         WICITA_2.read_submission(bad)  # the guidelines PDF says "label"; the scorer reads "score"
@@ -163,11 +168,16 @@ def test_wicita_1_decodes_biss_2024_answers_with_the_lemma(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("3", 3.0), ("3,5", 3.5), ("punteggio: 2.5 su 4", 2.5), ("7", 4.0), ("-2", 1.0), ("1.0", 1.0),
+    ("3", 3.0), ("3,5", 3.5), ("punteggio: 2.5 su 4", 2.5), ("4", 4.0), ("1.0", 1.0), ("2-3", 2.0),
 ])
-def test_wicita_2_decoder_reads_numbers_and_clamps(text, expected):
+def test_wicita_2_decoder_reads_numbers(text, expected):
     decoded = WICITA_2.decode(text)
     assert decoded.parsed and decoded.prediction == expected
+
+
+@pytest.mark.parametrize("text", ["7", "-2", "0.5", "4.01", "1e999", "9" * 400, "0 o 3"])
+def test_wicita_2_score_off_the_scale_is_unparsed_never_clipped(text):
+    assert (WICITA_2.decode(text).prediction, WICITA_2.decode(text).parsed) == (2.5, False)
 
 
 @pytest.mark.parametrize("task", TASKS, ids=lambda t: t.name)
@@ -217,3 +227,8 @@ def test_submission_reader_rejects_repeated_ids_and_bad_values(tmp_path):
     bad = write_lines(tmp_path / "b" / "binary.jsonl", [{"id": "a.noun.1", "label": "1"}])
     with pytest.raises(FormatError, match="line 1: label '1' is not 0 or 1"):
         WICITA_1.read_submission(bad.parent)
+    for value in ("4.5", "0", "true", "NaN", "Infinity", "1" + "0" * 400):  # json reads NaN, Infinity
+        (tmp_path / "r").mkdir(exist_ok=True)
+        path = write_lines(tmp_path / "r" / "ranking.jsonl", [f'{{"id": "a.noun.1", "score": {value}}}'])
+        with pytest.raises(FormatError, match=r"ranking.jsonl, line 1: score .* is not a number from 1 to 4"):
+            WICITA_2.read_submission(path)
