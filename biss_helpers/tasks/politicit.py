@@ -187,13 +187,15 @@ class PoliticIT(Task):
         return values
 
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
-        """One row per author, by vote over its chunks. The ids are chunk ids (``<author>#<k>``), each
-        once, or as ExtremITA's plain author ids, each once per chunk of the author: nothing else."""
+        """One row per author, by vote over its chunks (chunk ids, or ExtremITA's author ids, not both)."""
         owner = {e.id: e.extra["author"] for e in self.read(reference)}
         chunks = Counter(owner.values())  # author -> how many chunks the reference cuts it into
         ids = as_ids(ids, predictions)
-        if any(i in chunks for i in ids):  # ExtremITA's plain author ids
-            given = Counter(ids)  # a chunk id or an unknown id among them: 0 chunks of its own
+        if any(i in chunks for i in ids):  # ExtremITA's plain author ids, each once per chunk
+            if any(i in owner for i in ids):  # one author id among chunk ids would skew the vote
+                raise IdError(f"chunk ids ({next(i for i in ids if i in owner)!r}) and author ids "
+                              f"({next(i for i in ids if i in chunks)!r}) are mixed: use one kind")
+            given = Counter(ids)  # an unknown id among them has 0 chunks
             wrong = [f"{a!r} ({given[a]} for {chunks[a]} chunks)" for a in dict.fromkeys([*chunks, *given])
                      if given[a] != chunks[a]]
             if wrong:  # a deleted or repeated row would silently change the author's vote
@@ -232,9 +234,8 @@ class PoliticIT(Task):
             raise ValueError(f"{unlabelled[0][1]}: no gold labels for author {unlabelled[0][0]!r}")
         predicted = self.read_submission(submission)
         values = align(list(predicted), list(predicted.values()), list(authors), names(gold), str(submission))
-        golds = [g for g, _ in authors.values()]
-        scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g in golds], [v[k] for v in values],
-                                                    labels=list(VALUES[c]))
+        scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g, _ in authors.values()],
+                                                    [v[k] for v in values], labels=list(VALUES[c]))
                   for k, c in enumerate(LABELS)}
         scores["mean_macro_f1"] = round(sum(scores.values()) / 3, 4)
         return scores
