@@ -165,9 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. A mistake in the arguments or the input files (a bad value, path, row or
     id, a file the OS refuses) ends with exit 2 and one line naming it, never a traceback."""
     args = parser().parse_args(negative_values(sys.argv[1:] if argv is None else argv))
+    result = None
     try:
-        result = run(args) if args.command in ("encode", "mix", "decode", "evaluate", "train") else None
-        if result is None:
+        if args.command in ("encode", "mix", "decode", "evaluate", "train"):
+            result = run(args)
+        else:
             _other(args)
     except (KeyError, ValueError, OSError) as error:
         if isinstance(error, KeyError):

@@ -169,7 +169,7 @@ def write_table(path: str | Path, header: Sequence[str] | None, rows: Sequence[S
     line. `quoted=False` writes every field as it is, as `read_table(quoted=False)` reads it back: a
     field holding the delimiter or a line break cannot be written so and is an error naming its row.
     Returns the path."""
-    path = outputs.check_file(path)
+    path = Path(path)
     lines = [] if header is None else [list(header)]
     lines += [[str(value) for value in row] for row in rows]
     with outputs.replace(path) as handle:

@@ -32,10 +32,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import metrics, outputs
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .. import metrics
+from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, flatten, submission_file
 from .classify import LabelTask
-from .files import FormatError, parse_float, read_table, read_text
+from .files import FormatError, parse_float, read_table, read_text, write_table
 from .ids import gold_pairs
 from .labels import Verbaliser, normalise, numbers
 
@@ -90,8 +90,7 @@ def region_of(row, column: str = "region") -> str | None:
 
 def _write_tsv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
     # Unquoted like the official files: fields are flattened so no tab or newline can split a line.
-    lines = ["\t".join(header), *("\t".join(" ".join(str(v).split()) for v in row) for row in rows)]
-    return outputs.write_text(path, "\n".join(lines) + "\n")
+    return write_table(path, header, [[flatten(v) for v in row] for row in rows], "\t", quoted=False)
 
 
 class GeoLingItTask(Task):
