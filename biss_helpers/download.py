@@ -151,6 +151,18 @@ SOURCES: dict[str, list[Source]] = {
 }
 
 
+# The public BISS-2024 / CLiC-it 2023 tutorial rows (Apache-2.0): up to 100 real rows per task key
+# (every task but CLinkaRT) in ExtremITA's 4-column format, with ExtremITA's verbalisations as
+# targets (`tasks.extremita` converts them). The course's default data online (`workshop`).
+_BISS2024 = "e8510555956c207ff4497c3ab9dbdaafd2f07c0a"
+BISS2024_TASKS = ("acti_a", "acti_b", "discotex_1", "discotex_2", "emit_a", "emit_b", "emotivita",
+                  "geolingit_a", "geolingit_b", "haspeede", "hodi_a", "hodi_b", "langlearn", "nermud",
+                  "politicit", "wicita_1", "wicita_2")
+BISS2024: list[Source] = _repo("crux82/CLiC-it_2023_tutorial", "data/", BISS2024_TASKS, "Apache-2.0", {
+    "train_100.txt": (_BISS2024, "1a1550498310b9b0e9a91bdb80e8b1c25029033649dc07e40df3b01f8f026e11"),
+    "dev_100.txt": (_BISS2024, "ddc244d48d06d5ed73b0b8e285251c30837733b785a9d5c8512790bc6932838c"),
+})
+
 def sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:

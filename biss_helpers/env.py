@@ -102,6 +102,20 @@ def precision() -> str:
     return "bf16" if torch.cuda.get_device_capability()[0] >= 8 else "fp16"
 
 
+NO_GPU_ON_COLAB = ("this Colab runtime has no GPU, and {what} on a CPU would take hours. In the menu: "
+                   "Runtime > Change runtime type > Hardware accelerator: T4 GPU > Save, then Runtime > "
+                   "Run all (the course folder on Drive keeps what earlier notebooks made)")
+
+
+def require_gpu(what: str = "training") -> None:
+    """Stop with the menu path to a T4 when a Colab runtime has no GPU. Elsewhere a CPU is fine
+    (offline, the labs run small models on purpose), so nothing happens."""
+    import torch
+
+    if is_colab() and not torch.cuda.is_available():
+        raise RuntimeError(NO_GPU_ON_COLAB.format(what=what))
+
+
 @dataclass(frozen=True)
 class Runtime:
     """What `setup` found: printed once, kept for the cells that need it."""

@@ -1,15 +1,15 @@
-"""The multi-task training mix and its files: N examples per task, a leak-free train/dev split,
-and the ``train.tsv``/``dev.tsv`` that the training lab reads.
+"""The multi-task training mix: N examples per task, a leak-free train/dev split, the rows that
+become the ``train.tsv``/``dev.tsv`` the training lab reads (written by `workshop`).
 
     official examples --sample--> N per task --split--> train | dev --augment(train only)--> rows
-    rows --lengths.trim_inputs--> write_files(folder) --> train.tsv, dev.tsv --> read_files(folder)
+    rows --lengths.trim_inputs--> workshop.write_files(folder) --> train.tsv, dev.tsv
 
 `split` keeps every group of `task.group` on one side (a PoliticIT author, a LangLearn pair and its
 reverse, a WiC pair and its inverse, a DisCoTex document), so the dev score is not inflated by
 near-copies of training rows, and stratifies on `task.stratum` so that every label keeps examples
 on the train side. `task.augment` runs on the train side only, after the split: a derived example
 can never leak into dev. Every step is seeded, so the same settings give the same files.
-`workshop` is the whole recipe with the workshop defaults, as notebook 02 runs it.
+`workshop.build` is the whole recipe, as notebook 02 runs it.
 
 >>> from biss_helpers.tasks import Example, Task
 >>> class Toy(Task):
@@ -29,14 +29,11 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import fourcol
 from .settings import check, share, whole
 from .tasks import get_task
 from .tasks.base import Example, Task
-
-FILES = ("train.tsv", "dev.tsv")  # the training files of a mix, in its folder
 
 
 @dataclass
@@ -61,6 +58,7 @@ class TaskReport:
     train: int       # sampled examples on the train side (before augmentation)
     dev: int
     augmented: int   # derived training examples added by task.augment
+    note: str = ""   # how the task's rows came (e.g. already split, as released)
 
 
 @dataclass
@@ -77,8 +75,9 @@ class Mix:
 
         head = line("task", "available", "sampled", "train", "+augm.", "dev")
         rows = [line(r.task, r.available, r.sampled, r.train, r.augmented, r.dev,
-                     f"  (all available: fewer than {self.per_task})"
-                     if self.per_task is not None and r.available < self.per_task else "")
+                     "".join(f"  ({note})" for note in (
+                         r.note, f"all available: fewer than {self.per_task}"
+                         if self.per_task is not None and r.available < self.per_task else "") if note))
                 for r in self.report]
         total = line("total", *(sum(getattr(r, k) for r in self.report)
                                 for k in ("available", "sampled", "train", "augmented")), len(self.dev))
@@ -188,18 +187,34 @@ def leaks(task: Task, train_examples: Sequence[Example], dev_examples: Sequence[
     return {str(task.group(e)) for e in dev_examples} & train_groups
 
 
-def build(examples_by_task: dict[str, list[Example]], settings: MixSettings | None = None) -> Mix:
-    """The mix of `settings.tasks` (None: every task in `examples_by_task`): per task sample, split,
-    augment the train side, encode; then shuffle the train rows across tasks."""
+def build(examples_by_task: dict[str, list[Example]], settings: MixSettings | None = None,
+          rows_by_task: dict[str, tuple[list[fourcol.Row], list[fourcol.Row]]] | None = None) -> Mix:
+    """The mix of `settings.tasks` (None: every task given): per task sample, split, augment the
+    train side, encode; then shuffle the train rows across tasks. A task of `rows_by_task` comes as
+    rows already encoded and split (train, dev: the BISS-2024 files): `per_task` of its train rows
+    and `dev_fraction` of that many of its dev rows are drawn, seeded, in file order."""
     settings = settings or MixSettings()
-    names = list(examples_by_task) if settings.tasks is None else list(settings.tasks)
+    rows_by_task = rows_by_task or {}
+    given = [*examples_by_task, *(name for name in rows_by_task if name not in examples_by_task)]
+    names = given if settings.tasks is None else list(settings.tasks)
     train_rows: list[fourcol.Row] = []
     dev_rows: list[fourcol.Row] = []
     report: list[TaskReport] = []
     for name in names:
         task = get_task(name)
+        if name in rows_by_task:
+            train_part, dev_part = rows_by_task[name]
+            n = settings.per_task or len(train_part)
+            train = _draw(train_part, n, settings.seed, name)
+            dev = _draw(dev_part, max(1, round(settings.dev_fraction * n)) if settings.dev_fraction else 0,
+                        settings.seed, name)
+            train_rows += train
+            dev_rows += dev
+            report.append(TaskReport(name, len(train_part) + len(dev_part), len(train) + len(dev),
+                                     len(train), len(dev), 0, "split as released"))
+            continue
         if name not in examples_by_task:
-            raise KeyError(f"no examples given for task {name!r} (given: {', '.join(examples_by_task)})")
+            raise KeyError(f"no examples given for task {name!r} (given: {', '.join(given)})")
         examples = examples_by_task[name]
         unlabelled = [e for e in examples if e.gold is None]
         if unlabelled:
@@ -215,45 +230,9 @@ def build(examples_by_task: dict[str, list[Example]], settings: MixSettings | No
     return Mix(train_rows, dev_rows, report, settings.per_task)
 
 
-def write_files(folder: str | Path, train_rows, dev_rows) -> tuple[Path, Path]:
-    """Write the training files of a mix, ``train.tsv`` and ``dev.tsv`` (4-column), into `folder`.
-
-    >>> import tempfile
-    >>> rows = [fourcol.Row("7", "haspeede", "Che bella giornata", "non_odio")]
-    >>> folder = tempfile.mkdtemp()
-    >>> [path.name for path in write_files(folder, rows, rows[:0])], read_files(folder) == (rows, [])
-    (['train.tsv', 'dev.tsv'], True)
-    """
-    paths = tuple(Path(folder) / name for name in FILES)
-    for path, rows in zip(paths, (train_rows, dev_rows), strict=True):
-        fourcol.write(path, rows)
-    return paths
-
-
-def read_files(folder: str | Path) -> tuple[list[fourcol.Row], list[fourcol.Row]]:
-    """(train rows, dev rows) from the ``train.tsv`` and ``dev.tsv`` in `folder`. A task key
-    that is not registered, or a malformed line, is an error naming the file and the line."""
-    paths = [Path(folder) / name for name in FILES]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise FileNotFoundError(f"{', '.join(missing)}: no such file; notebook 02 (or `biss mix`) "
-                                f"writes the training files of a mix")
-    return fourcol.read(paths[0]), fourcol.read(paths[1])
-
-
-def workshop(tokenizer, max_tokens: int = 384, style: str = "alpaca", folder: str | Path | None = None,
-             settings: MixSettings | None = None) -> tuple[list[fourcol.Row], list[fourcol.Row]]:
-    """(train rows, dev rows) as notebook 02 makes them: the mix of `settings` (default: the
-    workshop's) from the official files under `folder` or the samples (`tasks.sources.load`), inputs
-    trimmed so that prompt, answer and EOS fit in `max_tokens` tokens of `tokenizer`."""
-    from . import lengths
-    from .tasks import sources
-
-    settings = settings or MixSettings()
-    built = build(sources.load(settings.tasks, folder), settings)
-    train_rows, report = lengths.trim_inputs(built.train, tokenizer, max_tokens, style)
-    dev_rows, _ = lengths.trim_inputs(built.dev, tokenizer, max_tokens, style)
-    print(f"the workshop mix of the {'synthetic samples' if folder is None else folder}: {len(train_rows)} "
-          f"train rows, {len(dev_rows)} dev rows, {sum(report.trimmed.values())} train inputs trimmed to "
-          f"fit {max_tokens} tokens")
-    return train_rows, dev_rows
+def _draw(rows: Sequence[fourcol.Row], n: int, seed: int, name: str) -> list[fourcol.Row]:
+    """`n` of `rows` (all when fewer), seeded, kept in file order."""
+    if n >= len(rows):
+        return list(rows)
+    keep = set(random.Random(f"{seed}/{name}/rows").sample(range(len(rows)), n))
+    return [row for i, row in enumerate(rows) if i in keep]

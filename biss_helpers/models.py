@@ -116,6 +116,7 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
     import torch
     from transformers import AutoModelForCausalLM
 
+    env.require_gpu("loading a model for training" if training else "generating")  # Colab only
     path = env.resolve_model(name)  # a local folder comes back unchanged: resolved (and said) once
     _check_folder(path, "config.json", "model")
     tokenizer = load_tokenizer(path, "right" if training else "left")

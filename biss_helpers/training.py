@@ -1,12 +1,13 @@
 """Lab 2.2: QLoRA instruction tuning with the Hugging Face `Trainer` and our collator.
 
-`train` receives 4-column rows (read by `mix.read_files`), tokenizes them (`collate`), lets the
+`train` receives 4-column rows (read by `workshop.read_files`), tokenizes them (`collate`), lets the
 Trainer draw batches grouped by length (its own ``group_by_length`` sampler), evaluates on dev every
 `eval_steps`, keeps the checkpoint with the lowest dev loss and stops early when the dev loss stops
-falling, saves checkpoints every `eval_steps` (on Colab to Google Drive: `output_folder`), and
-resumes from the last one after a lost session. A callback (`monitor`) records the train and dev
-loss, peak GPU memory, tokens per second and the padding of the batches trained. `fine_tune` is the
-whole run from a model name (load, LoRA, train), as ``biss train`` runs it.
+falling, saves checkpoints every `eval_steps` in the run's folder (`run_folder`: in the course
+folder, on Google Drive on Colab), and resumes from the last one after a lost session. A callback
+(`monitor`) records the train and dev loss, peak GPU memory, tokens per second and the padding of
+the batches trained. `fine_tune` is the whole run from a model name (load, LoRA, train), as ``biss
+train`` runs it.
 
 >>> settings = TrainSettings(output_dir="runs/lab2.2")
 >>> model, tokenizer = models.load_model("unsloth/Llama-3.2-1B-Instruct")  # doctest: +SKIP
@@ -18,13 +19,16 @@ True
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from . import collate, env, models, outputs
+from . import collate, course, env, models, outputs
 from .monitor import monitor_class
 from .settings import check, positive, share, whole
 
@@ -46,8 +50,9 @@ class TrainSettings:
     prompt_style: Literal["alpaca", "chat"] = "alpaca"  # ExtremITA's Italian Alpaca, or the chat template
     mask_prompt: bool = True          # loss on the answer only (off: on the prompt too)
     too_long: Literal["error", "skip"] = "error"  # a row over max_tokens: stop, or leave it out (listed)
-    eval_steps: int = 50              # evaluate on dev and save a checkpoint this often
-    logging_steps: int = 10           # log the train loss this often
+    eval_steps: int | None = None     # evaluate on dev and save a checkpoint this often (None: a fifth
+                                      # of the run's steps, at most 50: 5 dev points or more)
+    logging_steps: int = 10           # log the train loss this often (at most every eval_steps)
     patience: int = 3                 # evaluations without a lower dev loss before stopping
     group_by_length: bool = True      # batches of similar length (far less padding than random ones)
     seed: int = 42                    # model initialisation, data order, dropout
@@ -55,9 +60,13 @@ class TrainSettings:
 
     def __post_init__(self):  # a bad value fails here, not after the model has loaded
         check(self, batch_size=whole(1), grad_accum=whole(1), learning_rate=positive, warmup=share,
-              max_tokens=whole(16), eval_steps=whole(1), logging_steps=whole(1), patience=whole(1),
-              seed=whole(0), max_steps=whole(1, also=(-1,)),  # epochs count only without max_steps
+              max_tokens=whole(16), eval_steps=whole(1, also=(None,)), logging_steps=whole(1),
+              patience=whole(1), seed=whole(0),
+              max_steps=whole(1, also=(-1,)),  # epochs count only without max_steps
               **({"epochs": positive} if self.max_steps == -1 else {}))
+
+
+RESULT = "result.json"  # in a run's folder once it has finished: summary and history
 
 
 @dataclass
@@ -80,18 +89,43 @@ class TrainResult:
                 "peak_gpu_gb": self.peak_gpu_gb, "padding_fraction": [round(f, 4) for f in self.padding]}
 
 
-def output_folder(name: str, local_root: str = "runs") -> Path:
-    """Where a run keeps its checkpoints: on Colab, Google Drive (mounted here), so they outlive
-    the session; elsewhere ``runs/<name>``."""
-    if env.is_colab():
-        from google.colab import drive
+def run_folder(model_name: str, train_rows, dev_rows, settings: TrainSettings,
+               quantization: str | None = "4bit", root: str | Path | None = None) -> Path:
+    """The folder of a run in the course folder (``lab2.2/<model>-<key>``): the key is a hash of
+    everything that changes the trained model (model, quantisation, the rows, every setting but
+    `output_dir`, LoRA included), so a new `r`, other data or ``mask_prompt=False`` starts a new
+    run, while the same settings after a lost session find their own checkpoints. ``run.json``
+    inside says what the key stands for.
 
-        drive.mount("/content/drive")
-        folder = Path("/content/drive/MyDrive/biss-tutorial") / name
-    else:
-        folder = Path(local_root) / name
-    folder.mkdir(parents=True, exist_ok=True)
+    >>> import tempfile
+    >>> a = run_folder("unsloth/Llama-3.2-1B-Instruct", [], [], TrainSettings(), root=tempfile.mkdtemp())
+    >>> a.parent.name, a.name.startswith("llama-3.2-1b-instruct-")
+    ('lab2.2', True)
+    """
+    rows = json.dumps([[list(asdict(row).values()) for row in part] for part in (train_rows, dev_rows)])
+    described = {"model": model_name, "quantization": quantization,
+                 "settings": {k: v for k, v in asdict(settings).items() if k != "output_dir"},
+                 "rows": hashlib.sha256(rows.encode()).hexdigest()}
+    key = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:10]
+    folder = course.path("lab2.2", f"{model_name.rstrip('/').rsplit('/', 1)[-1].lower()}-{key}", root=root)
+    if not (folder / "run.json").is_file():  # written once (its folder with it)
+        outputs.write_text(folder / "run.json", json.dumps(described, indent=1) + "\n")
     return folder
+
+
+def with_schedule(settings: TrainSettings, train_examples: int) -> TrainSettings:
+    """`settings` with `eval_steps` decided from the data when it is None: a fifth of the run's
+    optimizer steps, at most 50, so that the dev curve has at least 5 points after the one before
+    training and early stopping has room to act; logging at most every `eval_steps`.
+
+    >>> with_schedule(TrainSettings(), 1100).eval_steps   # 69 steps of 16 examples
+    13
+    """
+    batches = math.ceil(train_examples / (settings.batch_size * int(os.environ.get("WORLD_SIZE", 1))))
+    per_epoch = max(1, math.ceil(batches / settings.grad_accum))
+    total = settings.max_steps if settings.max_steps > 0 else max(1, math.ceil(settings.epochs * per_epoch))
+    every = settings.eval_steps or max(1, min(50, total // 5))
+    return replace(settings, eval_steps=every, logging_steps=min(settings.logging_steps, every))
 
 
 def arguments(settings: TrainSettings, has_dev: bool = True):
@@ -101,6 +135,7 @@ def arguments(settings: TrainSettings, has_dev: bool = True):
     from transformers import TrainingArguments
 
     gpu = torch.cuda.is_available()
+    every = settings.eval_steps or 50  # `train` decides None from the data first (`with_schedule`)
     distributed = int(os.environ.get("WORLD_SIZE", 1)) > 1  # launched by torchrun / accelerate launch
     precision = env.precision()
     return TrainingArguments(
@@ -110,9 +145,9 @@ def arguments(settings: TrainSettings, has_dev: bool = True):
         lr_scheduler_type=settings.scheduler, warmup_steps=settings.warmup, weight_decay=0.0,
         optim="paged_adamw_8bit" if gpu else "adamw_torch", fp16=precision == "fp16",
         bf16=precision == "bf16", logging_steps=settings.logging_steps,
-        eval_strategy="steps" if has_dev else "no", eval_steps=settings.eval_steps,
+        eval_strategy="steps" if has_dev else "no", eval_steps=every,
         eval_on_start=has_dev,  # the dev loss of the untrained adapter: where the curve starts
-        save_strategy="steps", save_steps=settings.eval_steps, save_total_limit=2,
+        save_strategy="steps", save_steps=every, save_total_limit=2,
         load_best_model_at_end=has_dev, metric_for_best_model="eval_loss", greater_is_better=False,
         seed=settings.seed, data_seed=settings.seed, report_to="none", remove_unused_columns=False,
         include_num_input_tokens_seen="non_padding", dataloader_pin_memory=gpu,
@@ -126,12 +161,16 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
           resume: bool | str = False) -> TrainResult:
     """Fine-tune `model` (with LoRA adapters, see `models.add_lora`) on the rows; returns the
     model with the best checkpoint loaded. `resume=True` continues from the last checkpoint in
-    `settings.output_dir` (none there: a fresh start); a path resumes from that checkpoint."""
+    `settings.output_dir` (none there: a fresh start), and a run that finished there (its
+    ``result.json``) is not trained again: its adapter is loaded into `model` and its history read
+    back; a path resumes from that checkpoint."""
     import torch
     from transformers import EarlyStoppingCallback, Trainer
     from transformers.trainer_utils import get_last_checkpoint
 
     settings = settings or TrainSettings()
+    if resume is True and (Path(settings.output_dir) / RESULT).is_file():
+        return finished(model, settings.output_dir)
     train_set, report = collate.tokenize(train_rows, tokenizer, settings.max_tokens, settings.prompt_style,
                                          settings.mask_prompt, settings.too_long)
     print(f"train: {report.summary()}")
@@ -140,6 +179,8 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
         dev_set, dev_report = collate.tokenize(dev_rows, tokenizer, settings.max_tokens,
                                                settings.prompt_style, settings.mask_prompt, settings.too_long)
         print(f"dev: {dev_report.summary()}")
+    settings = with_schedule(settings, len(train_set))
+    print(f"dev loss every {settings.eval_steps} steps, train loss every {settings.logging_steps}")
     monitor = monitor_class()()
     callbacks = [monitor] + ([EarlyStoppingCallback(settings.patience)] if dev_set else [])
     trainer = Trainer(
@@ -167,8 +208,29 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
     peak = torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None
     best = trainer.state.best_model_checkpoint
     speed = monitor.tokens / monitor.train_seconds if monitor.train_seconds else 0.0
-    return TrainResult(trainer.model, monitor.history, int(best.rsplit("-", 1)[-1]) if best else None,
-                       seconds, peak, speed, adapter_dir, monitor.padding)
+    result = TrainResult(trainer.model, monitor.history, int(best.rsplit("-", 1)[-1]) if best else None,
+                         seconds, peak, speed, adapter_dir, monitor.padding)
+    if trainer.is_world_process_zero():  # written last: its presence means the run is complete
+        record = {"summary": result.summary(), "history": result.history}
+        outputs.write_text(Path(settings.output_dir) / RESULT, json.dumps(record, indent=1) + "\n")
+    return result
+
+
+def finished(model, output_dir: str | Path) -> TrainResult:
+    """A run completed earlier in `output_dir`: its adapter weights loaded into `model` (which has
+    adapters of the same shape: same settings, same folder) and its `TrainResult` read back."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    folder = Path(output_dir)
+    record = json.loads((folder / RESULT).read_text(encoding="utf-8"))
+    summary, adapter_dir = record["summary"], folder / "adapter"
+    set_peft_model_state_dict(model, load_file(adapter_dir / "adapter_model.safetensors"))
+    print(f"this run finished earlier in {folder}: its adapter and history are loaded, nothing is "
+          f"trained again (change a setting for a new run, or pass resume=False to train it again)")
+    return TrainResult(model, record["history"], summary["best_step"], summary["seconds"],
+                       summary["peak_gpu_gb"], summary["tokens_per_second"], adapter_dir,
+                       summary["padding_fraction"])
 
 
 def fine_tune(model_name: str, train_rows, dev_rows, settings: TrainSettings | None = None,

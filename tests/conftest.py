@@ -37,7 +37,7 @@ def shared_dir():
 def base_dir(tmp_path_factory):
     """A tiny LLaMA with a few seconds of pretraining, saved like a hub model (``model/``), plus the
     training files of a small mix of three tasks (``train.tsv``, ``dev.tsv``)."""
-    from biss_helpers import mix, tiny
+    from biss_helpers import mix, tiny, workshop
     from biss_helpers.tasks import sources
 
     folder = tmp_path_factory.mktemp("tiny")
@@ -48,5 +48,5 @@ def base_dir(tmp_path_factory):
     tok.save_pretrained(folder / "model")
     pool = sources.load_samples(["haspeede", "acti_a", "emit_a"], "train")
     built = mix.build(pool, mix.MixSettings(per_task=30, dev_fraction=0.2))
-    mix.write_files(folder, built.train, built.dev)
+    workshop.write_files(folder, built.train, built.dev)
     return folder

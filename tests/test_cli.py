@@ -12,7 +12,7 @@ from typing import Literal
 
 import pytest
 
-from biss_helpers import bert, cli, fourcol, mix, models, settings, tasks, training
+from biss_helpers import bert, cli, fourcol, mix, models, settings, tasks, training, workshop
 
 from .conftest import ROOT
 
@@ -108,7 +108,7 @@ def test_a_new_field_is_a_new_option():
 def test_mix_writes_the_training_files_that_train_reads(tmp_path, capsys):
     out = run(["mix", "--output", str(tmp_path / "lab2"), "--model", "unsloth/Llama-3.2-1B-Instruct",
                "--per-task", "20", "--tasks", "haspeede", "acti_a", "nermud"], capsys)
-    train_rows, dev_rows = mix.read_files(tmp_path / "lab2")
+    train_rows, dev_rows = workshop.read_files(tmp_path / "lab2")
     assert out["train"] == len(train_rows) and out["dev"] == len(dev_rows) and out["tasks"] == 3
     assert set(fourcol.counts(train_rows)) == {"haspeede", "acti_a", "nermud"}
     assert len(train_rows) + len(dev_rows) >= 60 - 3  # 20 per task (tiny tasks may have fewer)

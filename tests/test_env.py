@@ -20,6 +20,17 @@ def test_is_colab_looks_at_loaded_modules(monkeypatch):
     assert env.is_colab()
 
 
+def test_a_colab_runtime_without_a_gpu_stops_with_the_way_to_a_t4(monkeypatch):
+    env.require_gpu()                                   # not Colab: a CPU is fine (offline labs)
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    with pytest.raises(RuntimeError, match=r"no GPU.*Runtime > Change runtime type > .*T4 GPU"):
+        env.require_gpu("QLoRA training")
+    from biss_helpers import models
+
+    with pytest.raises(RuntimeError, match="Change runtime type"):   # before anything is loaded
+        models.load_model("unsloth/Llama-3.2-1B-Instruct")
+
+
 def test_online_ids_pass_through(online):
     assert env.resolve_model("dbmdz/bert-base-italian-xxl-cased") == "dbmdz/bert-base-italian-xxl-cased"
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from biss_helpers import fourcol, mix, tasks
+from biss_helpers import mix, tasks
 from biss_helpers.tasks import Example, Task, sources
 
 
@@ -221,36 +221,6 @@ def test_build_selects_tasks_and_refuses_unlabelled_or_missing(monkeypatch):
         mix.build(blind)
 
 
-def test_training_files_round_trip_and_a_missing_one_says_who_writes_it(monkeypatch, tmp_path):
-    monkeypatch.setitem(tasks.TASKS, "toy", Toy())
-    built = mix.build({"toy": authors()}, mix.MixSettings(per_task=None))
-    paths = mix.write_files(tmp_path / "lab2", built.train, built.dev)
-    assert [p.name for p in paths] == ["train.tsv", "dev.tsv"]
-    assert mix.read_files(tmp_path / "lab2") == (built.train, built.dev)
-    paths[1].unlink()
-    with pytest.raises(FileNotFoundError, match="dev.tsv: no such file; notebook 02"):
-        mix.read_files(tmp_path / "lab2")
-
-
-def test_reading_training_files_names_the_file_and_line_of_an_unknown_task(tmp_path):
-    rows = [fourcol.Row("1", "haspeede", "ciao", "non_odio"), fourcol.Row("2", "acti_a", "x", "cospirazione")]
-    mix.write_files(tmp_path, rows, rows[:1])
-    (tmp_path / "train.tsv").write_text("1\thaspeede\tciao\tnon_odio\n2\tnot_a_task\tx\ty\n")
-    with pytest.raises(ValueError, match=r"train.tsv, line 2: unknown task 'not_a_task'"):
-        mix.read_files(tmp_path)
-
-
 def test_default_settings_are_the_workshop_ones():
     settings = mix.MixSettings()
     assert (settings.per_task, settings.dev_fraction, settings.seed, settings.tasks) == (100, 0.1, 42, None)
-
-
-def test_workshop_mix_has_every_task_and_every_row_fits_unless_its_answer_quotes_the_input(capsys):
-    from biss_helpers import lengths, tiny
-
-    tok = tiny.tokenizer("llama")
-    train_rows, dev_rows = mix.workshop(tok, max_tokens=384)
-    assert {r.task for r in train_rows} == {r.task for r in dev_rows} == set(tasks.TASKS)
-    assert "the workshop mix of the synthetic samples" in capsys.readouterr().out
-    for row, length in zip(train_rows, lengths.prompt_lengths(train_rows, tok), strict=True):
-        assert length.total <= 384 or tasks.TASKS[row.task].answer_quotes_input, row.id

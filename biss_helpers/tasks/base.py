@@ -118,6 +118,16 @@ class Task:
         """Every example of the official file(s), in file order; ids are strings."""
         raise NotImplementedError
 
+    def example_from_text(self, id: str, text: str, source: str = "") -> Example:
+        """The example whose model input is `text` (a 4-column file's input column), with no gold:
+        what decoding needs when the official files are absent. Default: the text alone (label
+        tasks decode without the example); tasks whose answers are placed in the input override it.
+
+        >>> Task().example_from_text("7", "Che bella giornata")
+        Example(id='7', fields={'text': 'Che bella giornata'}, gold=None, source='', extra={})
+        """
+        return Example(str(id), {"text": text}, None, source)
+
     # --- encoding ------------------------------------------------------------------------
     def format_input(self, example: Example) -> str:
         """The input text the model sees (already flat: no tabs or newlines)."""

@@ -22,6 +22,8 @@ Target: ``[risultato] <result text> [esame] <test text>`` for each relation, in 
 ``nessuna``. Decoding finds each result in the window in order and its test at the occurrence
 nearest the result (a target adds ``#N`` where that would pick the wrong one), then shifts the
 offsets by the window's start; overlapping windows' relations are merged in the submission.
+ExtremITA's answers read too: ``[BREL] <result> [SEP] <test> [EREL]`` is a relation, ``[NOREL]``
+and ``nan`` say there is none.
 
 >>> case = Example("7#1", {"text": "PCR 12 mg/l, poi PCR 3 mg/l.", "start": 0, "doc": "7"},
 ...                [(4, 11, 0, 3), (21, 27, 17, 20)])
@@ -46,6 +48,10 @@ from .spans import Locator, Span, after, at_word_edges, beside, candidates, numb
 WINDOW, STRIDE = 3, 2  # sentences per window, and the step: consecutive windows share a sentence
 NONE = "nessuna"
 _MARK = re.compile(r"\[\s*(risultato|esame)\s*\]", re.I)  # our markers; answers are never patterns
+# ExtremITA's markers: "[BREL] <result> [SEP] <test> [EREL]" for each relation, "[NOREL]" for none.
+_THEIRS = re.compile(r"\[\s*(BREL|SEP|EREL|NOREL)\s*\]", re.I)
+_OURS = {"brel": " [risultato] ", "sep": " [esame] ", "erel": " ", "norel": f" {NONE} "}
+NAN = "nan"  # "no relation" in ExtremITA's tables (what pandas wrote for an empty cell)
 
 
 def windows(text: str) -> list[Span]:
@@ -121,6 +127,10 @@ class Clinkart(Task):
     def format_input(self, example: Example) -> str:
         return example.fields["text"]
 
+    def example_from_text(self, id: str, text: str, source: str = "") -> Example:
+        """A window that is the whole text (start 0), its own document: offsets index `text`."""
+        return Example(str(id), {"text": text, "start": 0, "doc": str(id)}, None, source, {"document": text})
+
     def group(self, example: Example) -> str:
         return example.fields["doc"]  # windows of one case share sentences: never split them
 
@@ -143,9 +153,13 @@ class Clinkart(Task):
         if example is None:
             raise ValueError("clinkart answers are placed in the text: pass the example "
                              "(with the CLI: --reference, the test file)")
-        pieces = _MARK.split(str(completion))
-        if len(pieces) == 1:  # no marker: "nessuna" is an answer, anything else is not
-            return Decoded([], normalise(completion).startswith("nessun"))
+        completion = str(completion)
+        if re.search(r"\[\s*(BREL|NOREL)\s*\]", completion, re.I):  # ExtremITA's form: ours
+            completion = _THEIRS.sub(lambda m: _OURS[m.group(1).lower()], completion)
+        pieces = _MARK.split(completion)
+        if len(pieces) == 1:  # no marker: "nessuna" (or ExtremITA's "nan") is an answer
+            said = normalise(completion)
+            return Decoded([], said.startswith("nessun") or said == NAN)
         pairs, unplaced, result = [], [], None
         for mark, text in zip(pieces[1::2], pieces[2::2], strict=True):
             text = flatten(text).strip(",; ")

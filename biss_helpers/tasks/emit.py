@@ -50,7 +50,8 @@ _WORDS = {**{n: i for i, n in enumerate(NAMES)}, **{e.lower(): i for i, e in enu
           "schifo": 2, "disgustato": 2, "paure": 3, "timore": 3, "gioie": 4, "felicita": 4,
           "felice": 4, "happy": 4, "amori": 5, "neutrale": 6, "neutra": 6, "triste": 7, "sad": 7,
           "sorprese": 8, "stupore": 8, "fiducioso": 9, "fiduciosa": 9}
-_NONE_WORDS = {"nessuna", "nessuno", "nessun", "none", "nothing"}
+# "nan": ExtremITA's "no emotion" (what pandas wrote for an empty cell; 3 rows of BISS-2024's train_100.txt)
+_NONE_WORDS = {"nessuna", "nessuno", "nessun", "none", "nothing", "nan"}
 _RARITY = ("Fear", "Anger", "Sadness", "Anticipation", "Surprise", "Love", "Joy", "Disgust",
            "Neutral", "Trust")  # rarest first, by the counts of emit_train_A.csv
 _OOD_ID = re.compile(r"(ad|mv)-\d+")

@@ -20,7 +20,11 @@ Metrics: A macro-F1; B the F1 of predicted against gold positions per post, aver
 (1 where both are empty).
 
 B's target is the hateful spans' text joined by ``[gap]``, or ``nessuna``; decoding finds each span
-in the post, in order, so a repeated word is resolved to the right occurrence (`spans`).
+in the post, in order, so a repeated word is resolved to the right occurrence (`spans`). ExtremITA's
+answers read too: ``nan`` is ``nessuna``, and a piece no one span of the post holds (ExtremITA joined
+the rationale's words with spaces, dropping the punctuation) is placed as the longest in-order runs
+of the post's words (`inorder.InOrder`), each run giving every position from its first word to its
+last; words found nowhere are listed in `Decoded.unplaced`.
 
 >>> [HODI_A.verbalise(1), HODI_A.decode("Non omotransfobico.").prediction]
 ['omotransfobico', 0]
@@ -53,10 +57,12 @@ from .base import (
 from .classify import LabelTask
 from .files import FormatError, Record, open_text, parse_label, read_table, write_table
 from .ids import gold_pairs
+from .inorder import TextWords
 from .labels import Verbaliser, normalise
 from .spans import Locator, after, place, quote, runs
 
 NONE = "nessuna"
+NAN = "nan"  # "no rationale" in ExtremITA's tables (what pandas wrote for an empty cell)
 _GAP = re.compile(r"\[\s*gap\s*\]", re.I)  # our separator; answer text is never a pattern
 
 
@@ -190,17 +196,22 @@ class HodiB(HodiTask):
         if example is None:
             raise ValueError("hodi_b answers are placed in the post: pass the example "
                              "(with the CLI: --reference, the test file)")
-        if normalise(completion) in (NONE, "nessuno", "nessun"):
+        if normalise(completion) in (NONE, "nessuno", "nessun", NAN):
             return Decoded([], True)
-        text, positions, unplaced, cursor = example.fields["text"], set(), [], 0
+        text, positions, unplaced, cursor, words = example.fields["text"], set(), [], 0, None
         finder = Locator(text)
         for piece in map(flatten, _GAP.split(str(completion))):
             span = place(finder, piece, after(cursor, text)) if piece else None
             if span:
                 positions.update(range(*span))
                 cursor = span[1]
-            elif piece:
-                unplaced.append(piece[:60])
+            elif piece:  # no one span holds it (ExtremITA's words joined by spaces): runs of words
+                words = TextWords(text) if words is None else words
+                found, missing = words.place(piece, cursor)
+                for covered in found:
+                    positions.update(covered)
+                    cursor = covered.stop
+                unplaced += [part[:60] for part in missing]
         return Decoded(sorted(positions), bool(positions), tuple(unplaced))
 
     def fallback_for(self, example: Example | None) -> list[int]:

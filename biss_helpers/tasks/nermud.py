@@ -18,6 +18,10 @@ Target: the mentions in text order after their type, ``[PER] Alcide De Gasperi [
 after the previous mention first (so a repeated name gets the right one; ``#N`` picks the N-th
 where that is not enough, see `spans`), a mangled one on the nearest spelling; an invented one is
 left out and listed in `Decoded.unplaced`. Tokens keep one tag each, whatever the answer.
+ExtremITA's answers read too: ``nan`` is ``nessuna``, and several mentions of one type after one
+tag (``[ORG] Autorità Militari Alleate Stato italiano``), which no one span of the sentence holds,
+become the longest in-order runs of their words on the tokens (`inorder.InOrder`); a quote the
+sentence holds as one span stays one mention.
 Submission: per reference file ``biss_<name>.tsv``, ``<name>`` being the reference's name without
 ``_nolabel`` (``biss_WN_test.tsv``; ExtremITA wrote ``DAC_WN_extremITA_<run>.tsv``), line by line as
 the reference: its tokens, each with a tag (``token<TAB>tag``), and the same empty lines and line
@@ -44,16 +48,14 @@ from typing import Any
 from .base import TEAM, Decoded, Example, Task, as_paths, flatten, submission_file
 from .conll import iob2, mentions, sentences, write_like
 from .files import FormatError
-from .labels import edit_distance, normalise
-from .spans import Locator, after, place, quote, split_hint
+from .labels import normalise
+from .spans import place, quote
+from .tagging import Sentence
 
 TYPES = ("PER", "LOC", "ORG")
 NONE = "nessuna"
+NAN = "nan"  # ExtremITA's (and the BISS-2024 files') "no entity": what pandas wrote for an empty cell
 _TYPE = re.compile(r"\[\s*(PER|LOC|ORG)\s*\]", re.I)  # our markers; answer text is never a pattern
-# Looking for mangled mentions costs a sentence at most this many spans and characters compared, in
-# all: about 0.3 s. A real answer needs far less (the longest real sentence, 215 tokens, against a
-# 100-character mention: 65,000); a runaway answer of mangled mentions would cost sentence x answer.
-FUZZY_WORK = 400_000
 
 
 def _key(path) -> str:
@@ -66,53 +68,6 @@ def _tag(raw: str, path: Path, line: int) -> str:
         raise FormatError(path, line, f"unknown tag {raw!r}: expected O, or PER/LOC/ORG with or "
                           f"without a B-/I- prefix")
     return tag
-
-
-class _Sentence:
-    """A sentence being tagged: its text, the token edges in it, and the tags given so far."""
-
-    def __init__(self, tokens: list[str]):
-        self.text, self.starts, self.ends, position = " ".join(tokens), [], [], 0
-        for token in tokens:  # a token's edges are its first and last non-space characters
-            self.starts.append(position + len(token) - len(token.lstrip()))
-            self.ends.append(position + len(token.rstrip()))
-            position += len(token) + 1
-        self.first = {s: i for i, s in enumerate(self.starts)}
-        self.last = {e: i for i, e in enumerate(self.ends)}
-        self.finder, self.tags, self.cursor = Locator(self.text), ["O"] * len(tokens), 0
-        self.work = FUZZY_WORK  # what `nearest_spelling` may still spend
-
-    def free(self, span) -> bool:
-        """`span` covers whole tokens, none of them tagged yet."""
-        i, j = self.first.get(span[0]), self.last.get(span[1])
-        return i is not None and j is not None and i <= j and set(self.tags[i:j + 1]) == {"O"}
-
-    def rank(self):
-        return after(self.cursor, self.text)
-
-    def take(self, span, kind: str) -> None:
-        i, j = self.first[span[0]], self.last[span[1]]
-        self.tags[i:j + 1] = [f"B-{kind}"] + [f"I-{kind}"] * (j - i)
-        self.cursor = span[1]
-
-    def nearest_spelling(self, mention: str):
-        """Free tokens spelt like a mangled `mention`, about one edit per five characters; None when
-        there are none, or when the sentence's `FUZZY_WORK` is spent before the search ends."""
-        text = split_hint(mention)[0]
-        wanted, words = "".join(text.split()).lower(), len(text.split())
-        budget, best = len(wanted) // 5, None  # under 5 characters a typo is another word
-        for i in range(len(self.starts) if budget else 0):
-            for j in range(i + max(1, words - 1), min(i + words + 2, len(self.starts) + 1)):
-                span = (self.starts[i], self.ends[j - 1])
-                found = "".join(self.text[span[0]:span[1]].split()).lower()
-                self.work -= 1 + len(found)
-                if self.work < 0:
-                    return None
-                if abs(len(found) - len(wanted)) <= budget and self.free(span):
-                    rank = (edit_distance(found, wanted, budget), *self.rank()(span))
-                    if rank[0] <= budget and (best is None or rank < best[0]):
-                        best = (rank, span)
-        return best and best[1]
 
 
 class Nermud(Task):
@@ -144,8 +99,12 @@ class Nermud(Task):
     def format_input(self, example: Example) -> str:
         return " ".join(example.fields["tokens"])
 
+    def example_from_text(self, id: str, text: str, source: str = "") -> Example:
+        """The sentence as `format_input` wrote it: its tokens are the text split on single spaces."""
+        return Example(str(id), {"tokens": text.split(" ")}, None, source)
+
     def target(self, example: Example) -> str:
-        sentence, parts = _Sentence(example.fields["tokens"]), []
+        sentence, parts = Sentence(example.fields["tokens"]), []
         for a, b, kind in mentions(example.gold):
             span = (sentence.starts[a], sentence.ends[b - 1])
             parts.append(f"[{kind}] {quote(sentence.finder, span, sentence.rank(), sentence.free)}")
@@ -160,17 +119,29 @@ class Nermud(Task):
             raise ValueError("nermud answers are placed on the sentence's tokens: pass the example "
                              "(with the CLI: --reference, the test file)")
         pieces = _TYPE.split(str(completion))
-        if len(pieces) == 1:  # no [TYPE] marker: "nessuna" is an answer, anything else is not
-            return Decoded(self.fallback_for(example), normalise(completion).startswith("nessun"))
-        sentence, unplaced = _Sentence(example.fields["tokens"]), []
+        if len(pieces) == 1:  # no [TYPE] marker: "nessuna" (or ExtremITA's "nan") is an answer
+            said = normalise(completion)
+            return Decoded(self.fallback_for(example), said.startswith("nessun") or said == NAN)
+        sentence, unplaced = Sentence(example.fields["tokens"]), []
         for kind, text in zip(pieces[1::2], pieces[2::2], strict=True):
-            text = flatten(text).strip(",; ")
-            span = text and (place(sentence.finder, text, sentence.rank(), sentence.free)
-                             or sentence.nearest_spelling(text))
+            text, kind = flatten(text).strip(",; "), kind.upper()
+            if not text:
+                unplaced.append(f"[{kind}]")
+                continue
+            span = place(sentence.finder, text, sentence.rank(), sentence.free)
             if span:
-                sentence.take(span, kind.upper())
-            else:
-                unplaced.append(f"[{kind.upper()}] {text[:60]}".strip())
+                sentence.take(span, kind)
+                continue
+            # No one span: several mentions of one type after one tag (ExtremITA's "[PER] Rossi
+            # Bianchi"), when the sentence holds every word; else one mangled mention (its nearest
+            # spelling); else the words the sentence holds, the others unplaced.
+            spans, missing = sentence.split(text)
+            near = None if spans and not missing else sentence.nearest_spelling(text)
+            if near:
+                spans, missing = [near], []
+            for span in spans:
+                sentence.take(span, kind)
+            unplaced += [f"[{kind}] {words[:60]}" for words in missing]
         return Decoded(sentence.tags, True, tuple(unplaced))
 
     def show(self, prediction: Any) -> str:

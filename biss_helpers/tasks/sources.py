@@ -33,6 +33,15 @@ def load_samples(task_names: Sequence[str] | None = None, split: str = "train") 
     return found
 
 
+def find_official(task_name: str, folder: str | Path) -> list[Path]:
+    """The official training files of a task found anywhere under `folder` (`task.train_files`,
+    matched on their released path), sorted; empty when there are none (or no such folder)."""
+    if not Path(folder).is_dir():
+        return []
+    return [p for f in get_task(task_name).train_files for p in sorted(Path(folder).rglob(Path(f).name))
+            if p.as_posix().endswith(f)]
+
+
 def load_official(task_names: Sequence[str] | None, folder: str | Path) -> dict[str, list[Example]]:
     """Task name -> the examples of its official training files found anywhere under `folder`
     (`task.train_files`); a task whose files are not there uses its synthetic sample (train and dev
@@ -40,8 +49,7 @@ def load_official(task_names: Sequence[str] | None, folder: str | Path) -> dict[
     found = {}
     for name in TASKS if task_names is None else task_names:
         task = get_task(name)
-        paths = [p for f in task.train_files for p in sorted(Path(folder).rglob(Path(f).name))
-                 if p.as_posix().endswith(f)]
+        paths = find_official(name, folder)
         if paths:
             found[name] = task.read(paths)
             print(f"{name}: {len(found[name])} examples from {', '.join(p.name for p in paths)}")

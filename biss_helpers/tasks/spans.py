@@ -37,7 +37,7 @@ Span = tuple[int, int]  # [start, end) character offsets, end-exclusive
 _HINT = re.compile(r"^(.*\S)\s*#(\d+)$", re.S)  # "text #N": our own pattern, never built from text
 
 
-def _fold(char: str) -> str:
+def fold(char: str) -> str:
     # lower case, unless lowering changes the length ("İ"): offsets must stay one per character
     lowered = char.lower()
     return lowered if len(lowered) == 1 else char
@@ -50,7 +50,7 @@ class Locator:
         self.text = text
         self._where = [i for i, c in enumerate(text) if not c.isspace()]  # squeezed -> raw offset
         self._exact = "".join(text[i] for i in self._where)
-        self._folded = "".join(_fold(c) for c in self._exact)
+        self.folded = "".join(fold(c) for c in self._exact)
 
     def find_all(self, piece: str, accept: Callable[[Span], bool] | None = None) -> list[Span]:
         """Spans where `piece` occurs (those `accept` allows), in text order: the exact-case
@@ -68,7 +68,7 @@ class Locator:
         needle = "".join(str(piece).split())
         if not needle:
             return []
-        haystack, wanted = (self._folded, "".join(map(_fold, needle))) if folded else (self._exact, needle)
+        haystack, wanted = (self.folded, "".join(map(fold, needle))) if folded else (self._exact, needle)
         found, i = [], haystack.find(wanted)
         while i >= 0:
             found.append((self._where[i], self._where[i + len(wanted) - 1] + 1))

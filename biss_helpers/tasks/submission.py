@@ -7,6 +7,12 @@ format, with a count of everything that did not go as planned.
 
 The command line's ``decode`` is a thin call to `submit`, and so are the notebooks.
 
+Where the official files are absent, the reference may be a 4-column file itself (the rows the
+completions answer, e.g. the BISS-2024 ``dev_100.txt``; told by its content, see `four_column`): each
+example is then built from its input column (`Task.example_from_text`), completions and reference
+rows are paired by position (the same ids in the same order: PoliticIT repeats an author's id on
+purpose), and the output is the ``id<TAB>prediction`` file written without a reference.
+
 >>> import tempfile
 >>> from biss_helpers import fourcol
 >>> from biss_helpers.tasks import get_task
@@ -26,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import outputs
-from . import get_task
-from .files import write_table
+from . import TASKS, get_task
+from .files import FormatError, read_text, write_table
 from .ids import IdError, align, names
 
 
@@ -64,8 +70,9 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
            output: str | Path) -> SubmissionReport:
     """Decode the completions of task `task_name` in `predictions` (a 4-column file, or its rows)
     and write the official submission for the rows of `reference` (the official test or gold
-    file(s)) into `output` (a folder, or a file name for one-file tasks). Without a reference, an
-    ``id<TAB>prediction`` file. Rows of other tasks are skipped and counted; every row of the
+    file(s)) into `output` (a folder, or a file name for one-file tasks). Without a reference, or
+    with a 4-column one (`four_column`: its rows of the task, in the same order as the completions),
+    an ``id<TAB>prediction`` file. Rows of other tasks are skipped and counted; every row of the
     reference needs exactly one completion (an error names the first one missing or unknown)."""
     from .. import fourcol
 
@@ -80,8 +87,16 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
         raise ValueError(f"{source}: no row of task {task.name}")
     if task.decode_needs_example and not reference:
         raise ValueError(f"{task.name} answers are placed in their input: give the reference (the "
-                         f"official test or gold file, --reference on the command line)")
+                         f"official test or gold file, or the 4-column file of the inputs; --reference "
+                         f"on the command line)")
     ids = [row.id for row in mine]
+    table = four_column(reference)
+    if table is not None:  # a 4-column reference: examples from its inputs, paired by position
+        given = _paired(task.name, mine, table, source, names(reference))
+        decoded = [task.decode(row.target, task.example_from_text(ref.id, ref.input, where))
+                   for row, (ref, where) in zip(mine, given, strict=True)]
+        files = [_two_columns(task, ids, [d.prediction for d in decoded], output)]
+        return _report(task, rows, mine, decoded, files)
     examples = {}
     if task.decode_needs_example:
         examples = {e.id: e for e in task.read(reference)}
@@ -93,10 +108,13 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
             files = task.write_submission(ids, values, reference, output)
         else:
             align(ids, values, list(dict.fromkeys(ids)))  # no id twice
-            files = [write_table(output, None, [[i, task.show(v)] for i, v in zip(ids, values, strict=True)],
-                                 delimiter="\t", quoted=False)]
+            files = [_two_columns(task, ids, values, output)]
     except IdError as error:  # the predictions' file is named here: the task does not know it
         raise IdError(f"{source}: {error}") from None
+    return _report(task, rows, mine, decoded, files)
+
+
+def _report(task, rows, mine, decoded, files) -> SubmissionReport:
     failed = [(row.id, d) for row, d in zip(mine, decoded, strict=True) if not d.parsed]
     others = Counter(row.task for row in rows if row.task != task.name)
     shown = Counter(_short(task.show(d.prediction)) for _, d in failed)
@@ -104,6 +122,74 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
         task.name, len(mine), len(failed), dict(shown),
         [piece for d in decoded for piece in d.unplaced], [i for i, _ in failed], dict(others),
         [Path(f) for f in files])
+
+
+def _two_columns(task, ids, values, output) -> Path:
+    """The ``id<TAB>prediction`` file (predictions shown by `task.show`), rows in the given order."""
+    return write_table(output, None, [[i, task.show(v)] for i, v in zip(ids, values, strict=True)],
+                       delimiter="\t", quoted=False)
+
+
+def four_column(reference: Sequence[str | Path] | str | Path | None):
+    """The rows of `reference` when it is 4-column file(s), else None (official files, or none).
+
+    A 4-column file is told by its content: every non-blank line has 4 TAB-separated columns (3 when
+    an empty target lost its tab, as `fourcol.read` allows) and a task key of the registry in the
+    2nd. No official file looks so (the tests check every sample and real one): a header line, a
+    ``DOCID|t|TEXT`` line, ``token<TAB>tag`` or JSON lines break the rule. Official and 4-column
+    files given together are an error.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "dev_100.txt"
+    >>> _ = path.write_text("7\\thaspeede\\tChe bella giornata\\tnon_odio\\n", encoding="utf-8")
+    >>> four_column(path), four_column(None)
+    ([Row(id='7', task='haspeede', input='Che bella giornata', target='non_odio')], None)
+    """
+    from .. import fourcol
+
+    if not reference:
+        return None
+    paths = [Path(p) for p in ([reference] if isinstance(reference, (str, Path)) else reference)]
+    kinds = [_looks_four_column(p) for p in paths]
+    if not any(kinds):
+        return None
+    if not all(kinds):
+        official = next(p for p, kind in zip(paths, kinds, strict=True) if not kind)
+        raise ValueError(f"{names(reference)}: {official} is not a 4-column file (id, task, input, "
+                         f"target) like the others: give 4-column files or official ones, not both")
+    return [row for path in paths for row in fourcol.read(path)]
+
+
+def _looks_four_column(path: Path) -> bool:
+    try:
+        text = read_text(path)
+    except (OSError, FormatError):  # missing, a folder, not UTF-8: the task's reader says why
+        return False
+    seen = False
+    for line in text.splitlines():
+        if line.strip():
+            fields = line.split("\t")
+            if len(fields) not in (3, 4) or fields[1].strip() not in TASKS:
+                return False
+            seen = True
+    return seen
+
+
+def _paired(task: str, mine, table, source: str, reference: str) -> list[tuple]:
+    """Each completion's reference row and where it is (for messages), by position: both files must
+    list this task's ids in the same order, else an error naming both and the first differing row."""
+    theirs = [(row, n) for n, row in enumerate(table, start=1) if row.task == task]
+    if not theirs:
+        raise ValueError(f"{reference}: no row of task {task} in the 4-column reference")
+    ours, refs = [row.id for row in mine], [row.id for row, _ in theirs]
+    if ours != refs:
+        k = next((k for k, (a, b) in enumerate(zip(ours, refs, strict=False)) if a != b),
+                 min(len(ours), len(refs)))  # the shorter list ends first: the row after its last
+        said = [repr(ids[k]) if k < len(ids) else "no row" for ids in (ours, refs)]
+        raise IdError(f"{source} and {reference} do not list the same {task} rows in the same order "
+                      f"({len(ours)} and {len(refs)} rows): row {k + 1} of {task} is {said[0]} in "
+                      f"{source}, {said[1]} in {reference}")
+    return [(row, f"{reference}, row {n}") for row, n in theirs]
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -148,3 +148,25 @@ def test_any_answer_gives_valid_offsets(answer):
         assert 7 <= rs < re_ <= 7 + len(text) and 7 <= ts < te <= 7 + len(text)
         assert re_ <= ts or te <= rs  # a result never overlaps its test
     assert len(set(decoded.prediction)) == len(decoded.prediction)
+
+
+def test_extremita_forms_read_as_ours():
+    text = "La glicemia è 180 mg/dl e la VES 35 mm/h."
+    example = window(text, start=10)
+    both = [tuple(x + 10 for x in relation(text, "180 mg/dl", "glicemia")),
+            tuple(x + 10 for x in relation(text, "35 mm/h", "VES"))]
+    theirs = T.decode("[BREL] 180 mg/dl [SEP] glicemia [EREL] [BREL] 35 mm/h [SEP] VES [EREL]", example)
+    assert theirs == clinkart.Decoded(both, True)
+    assert T.decode("[brel]35 mm/h[sep]VES[erel]", example).prediction == both[1:]
+    assert T.decode("[BREL] 9 [SEP] PCR [EREL]", example).unplaced == ("[risultato] 9 [esame] PCR",)
+    for none in ("[NOREL]", "nan", "NaN"):
+        assert T.decode(none, example) == clinkart.Decoded([], True)
+    assert T.decode("[SEP] glicemia", example) == clinkart.Decoded([], False)  # [SEP] alone is no form
+
+
+def test_example_from_text_is_a_window_of_its_own():
+    text = "PCR 12 mg/l, poi PCR 3 mg/l."
+    example = T.example_from_text("7", text)
+    assert example.fields == {"text": text, "start": 0, "doc": "7"} and example.gold is None
+    assert T.decode("[risultato] 3 mg/l [esame] PCR", example).prediction == [relation(text, "3 mg/l",
+                                                                                       ("PCR", 2))]

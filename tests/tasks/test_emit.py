@@ -128,6 +128,7 @@ def ones(*names):
     ("amore fiducia gioia", ones("Joy", "Love", "Trust")),       # ExtremITA: space-joined, any order
     ("Joy, Trust", ones("Joy", "Trust")),                        # English names
     ("nessuna", (0,) * 10),                                      # no emotion at all: round trips
+    ("nan", (0,) * 10),                                          # ExtremITA's empty cell, the same
     ("neutro", ones("Neutral")),
 ])
 def test_emit_a_decoder_tolerance(text, expected):

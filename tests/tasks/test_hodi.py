@@ -201,3 +201,45 @@ def test_b_score_is_the_mean_per_post_f1(tmp_path):
     B.write_submission(["1", "2", "3"], [[2, 3, 4, 5], [], [1]], gold, tmp_path / "run")
     # post 1: 2 shared of 4 + 4 -> 0.5; post 2: both empty -> 1; post 3: a false alarm -> 0
     assert B.score(tmp_path / "run", gold) == {"f1": 0.5, "f1_on_rationale_posts": 0.5}
+
+
+def positions_of(text, *pieces):
+    return sorted(i for start, end in common.spans(text, *pieces) for i in range(start, end))
+
+
+def test_b_extremita_nan_is_no_rationale():
+    example = post("Sei un frocio", "frocio")
+    assert B.decode("nan", example) == hodi.Decoded([], True) == B.decode(" NaN ", example)
+
+
+def test_b_extremita_words_joined_by_spaces_are_placed_as_runs():
+    text = 'Vergogna, il solito delirio della Rossi: «È normale crescere i figli con due "papà" gay» [URL]'
+    example = hodi.Example("6", {"text": text})
+    decoded = B.decode('Vergogna il solito delirio È normale crescere i figli con due "papà" gay', example)
+    # two runs, each from its first word to its last: the punctuation inside a run is covered too
+    assert decoded.prediction == positions_of(text, "Vergogna, il solito delirio",
+                                              'È normale crescere i figli con due "papà" gay')
+    assert decoded.parsed and not decoded.unplaced
+    # re-encoded in the course's form: the runs' text joined by [gap]
+    assert B.target(hodi.Example("6", {"text": text}, decoded.prediction)) == (
+        'Vergogna, il solito delirio [gap] È normale crescere i figli con due "papà" gay')
+
+
+def test_b_runs_go_forward_and_list_the_words_found_nowhere():
+    text = "froci di merda, siete malati. Froci!"
+    example = hodi.Example("1", {"text": text})
+    decoded = B.decode("froci merda siete zzz qqq malati froci", example)
+    # "malati froci" is one run: "malati. Froci" are neighbouring words of the post
+    assert decoded.prediction == positions_of(text, "froci", "merda, siete", "malati. Froci")
+    assert decoded.unplaced == ("zzz qqq",)
+    # the course's own pieces first: "[gap]" pieces that the post holds whole are placed as before
+    assert B.decode("froci di merda [gap] malati", example).prediction == positions_of(
+        text, "froci di merda", "malati")
+    only_symbols = B.decode("froci [gap] !!!", example)
+    assert only_symbols.prediction == positions_of(text, "froci") and only_symbols.unplaced == ("!!!",)
+
+
+def test_b_example_from_text_is_the_post():
+    example = B.example_from_text("430", "il tuo amico è gay")
+    assert example.fields == {"text": "il tuo amico è gay"} and example.gold is None
+    assert B.decode("amico gay", example).prediction == [7, 8, 9, 10, 11, 15, 16, 17]

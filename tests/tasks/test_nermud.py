@@ -146,3 +146,53 @@ def test_any_answer_keeps_one_valid_tag_per_token(tokens, answer):
     decoded = T.decode(answer, Example("x-1", {"tokens": tokens}))
     tags = decoded.prediction
     assert len(tags) == len(tokens) and nermud.iob2(tags) == tags  # valid IOB2, nothing added or lost
+
+
+def test_extremita_nan_is_no_entity():
+    s = sentence("Piove sul bagnato .")
+    assert T.decode("nan", s) == nermud.Decoded(["O"] * 4, True) == T.decode("NaN", s)
+    assert T.decode("nano", s) == nermud.Decoded(["O"] * 4, False)  # only the word itself
+
+
+def test_extremita_mentions_of_one_type_after_one_tag_are_split():
+    s = sentence("Da Roma le Autorità Militari Alleate scrivono allo Stato italiano e a Roma")
+    decoded = T.decode("[ORG] Autorità Militari Alleate Stato italiano [LOC] Roma Roma", s)
+    assert decoded.prediction == ["O", "B-LOC", "O", "B-ORG", "I-ORG", "I-ORG", "O", "O", "B-ORG",
+                                  "I-ORG", "O", "O", "B-LOC"]
+    assert decoded.parsed and not decoded.unplaced
+    # re-encoded, the course's target says the same thing, one tag per mention
+    assert T.target(Example("x", s.fields, decoded.prediction)) == (
+        "[LOC] Roma [ORG] Autorità Militari Alleate [ORG] Stato italiano [LOC] Roma")
+
+
+def test_extremita_groups_by_type_and_repeats_a_name():
+    s = sentence("Ferri parla , Neri tace , e Ferri torna a Trento da Ferri")
+    decoded = T.decode("[PER] Ferri Neri Ferri Ferri [LOC] Trento", s)
+    assert [i for i, t in enumerate(decoded.prediction) if t == "B-PER"] == [0, 3, 7, 12]
+    assert decoded.prediction[10] == "B-LOC" and not decoded.unplaced
+
+
+def test_a_quote_the_sentence_holds_whole_stays_one_mention():
+    s = sentence("Lo Stato e lo Stato italiano")
+    tags = T.decode("[ORG] Stato italiano", s).prediction
+    assert tags == ["O", "O", "O", "O", "B-ORG", "I-ORG"]  # not "Stato" (1) + "italiano" (5)
+    s = sentence("Mario Rossi e Rossi Mario")
+    assert T.decode("[PER] Rossi Mario", s).prediction == ["O", "O", "O", "B-PER", "I-PER"]
+
+
+def test_split_words_the_sentence_lacks_are_unplaced_and_typos_still_win():
+    s = sentence("Ferri e Neri a Trento")
+    partly = T.decode("[PER] Ferri Zorro Neri [LOC] Trento", s)
+    assert partly.prediction == ["B-PER", "O", "B-PER", "O", "B-LOC"]
+    assert partly.unplaced == ("[PER] Zorro",)
+    s = sentence("Alcide De Gasperi e Pietro Nenni")
+    # "Alcide De" is in the sentence, "Gaspari" is not: one mangled mention, not a split one
+    assert T.decode("[PER] Alcide De Gaspari", s).prediction == ["B-PER", "I-PER", "I-PER", "O", "O", "O"]
+
+
+def test_example_from_text_splits_the_input_on_single_spaces():
+    example = T.example_from_text("train_3", "Il dr. Bassi a Verona .", "train_100.txt, line 4")
+    assert example.fields == {"tokens": ["Il", "dr.", "Bassi", "a", "Verona", "."]}
+    assert (example.id, example.gold, example.source) == ("train_3", None, "train_100.txt, line 4")
+    assert T.decode("[PER] dr. Bassi [LOC] Verona", example).prediction == [
+        "O", "B-PER", "I-PER", "O", "B-LOC", "O"]

@@ -1,10 +1,19 @@
 """Finding a model's quotes in the input: every occurrence, whitespace and case tolerance, text
-that looks like a pattern, the `#N` hint, and the sentence splitter."""
+that looks like a pattern, the `#N` hint, the sentence splitter."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from biss_helpers.tasks.spans import Locator, after, at_word_edges, place, quote, runs, sentences, split_hint
+from biss_helpers.tasks.spans import (
+    Locator,
+    after,
+    at_word_edges,
+    place,
+    quote,
+    runs,
+    sentences,
+    split_hint,
+)
 
 
 def test_every_occurrence_in_text_order_exact_case_first():

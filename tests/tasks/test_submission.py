@@ -1,9 +1,16 @@
 """From a predictions file to the official submission: the counts (rows, unparsed, fallbacks,
-unplaced parts, other tasks), files or rows alike, and refusals that name the problem."""
+unplaced parts, other tasks), files or rows alike, refusals that name the problem, and a 4-column
+file as the reference where the official files are absent."""
+
+import json
 
 import pytest
 
 from biss_helpers import fourcol, tasks
+from biss_helpers.tasks import submission
+from biss_helpers.tasks.ids import IdError
+
+from ..conftest import ROOT
 
 
 def gold_rows(name):
@@ -74,3 +81,80 @@ def test_without_a_reference_an_id_and_prediction_file(tmp_path):
     report = tasks.submit("wicita_2", rows, None, tmp_path / "out.tsv")
     assert (report.rows, report.unparsed) == (2, 1)
     assert [line.split("\t")[0] for line in (tmp_path / "out.tsv").read_text().splitlines()] == ["0", "1"]
+
+
+def four_column_file(path, rows):
+    fourcol.write(path, [fourcol.Row(*row) for row in rows])
+    return path
+
+
+REFERENCE = [("n1", "nermud", "Da Roma le Autorità Militari Alleate scrivono allo Stato italiano", ""),
+             ("h1", "hodi_b", "siete froci, e malati", ""),
+             ("n2", "nermud", "Ferri e Neri a Trento", "")]
+
+
+def test_a_four_column_reference_gives_the_inputs_of_the_examples(tmp_path, capsys):
+    from biss_helpers import cli
+
+    reference = four_column_file(tmp_path / "R.tsv", REFERENCE)
+    predictions = four_column_file(tmp_path / "P.tsv", [
+        ("n1", "nermud", "", "[ORG] Autorità Militari Alleate Stato italiano [LOC] Roma"),
+        ("n2", "nermud", "", "[PER] Ferri Zorro [LOC] Trento"), ("h1", "hodi_b", "", "froci malati")])
+    output = tmp_path / "out.tsv"
+    argv = ["decode", "--task", "nermud", "--predictions", str(predictions), "--reference", str(reference),
+            "--output", str(output)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(printed[-1]) == {"task": "nermud", "rows": 2, "unparsed": 0, "unplaced": 1}
+    assert "answer parts are not in their input and were left out (first: '[PER] Zorro')" in printed[1]
+    assert output.read_text(encoding="utf-8").splitlines() == [
+        "n1\tO B-LOC O B-ORG I-ORG I-ORG O O B-ORG I-ORG", "n2\tB-PER O O O B-LOC"]
+    report = tasks.submit("hodi_b", predictions, [reference], tmp_path / "hodi.tsv")
+    assert (report.rows, report.unparsed, report.unplaced) == (1, 0, [])
+    assert report.other_tasks == {"nermud": 2}  # the reference's other rows are no problem either
+    # "froci" and "malati" are not neighbours in the post ("froci, e malati"): two runs
+    assert (tmp_path / "hodi.tsv").read_text(encoding="utf-8") == "h1\t[6,7,8,9,10,15,16,17,18,19,20]\n"
+
+
+def test_a_four_column_reference_pairs_repeated_ids_by_position(tmp_path):
+    author = "0123456789abcdef0123456789abcdef"
+    reference = four_column_file(tmp_path / "R.tsv", [(author, "politicit", "primo tweet", ""),
+                                                      (author, "politicit", "secondo tweet", ""),
+                                                      ("x", "haspeede", "ciao", "")])
+    rows = [fourcol.Row(author, "politicit", "", "donna sinitra centrosinitra"),
+            fourcol.Row(author, "politicit", "", "boh")]
+    report = tasks.submit("politicit", rows, reference, tmp_path / "out.tsv")
+    assert (report.rows, report.unparsed) == (2, 1)  # the second got the fallback, still its own row
+    assert (tmp_path / "out.tsv").read_text(encoding="utf-8").splitlines() == [
+        f"{author}\tfemale,left,moderate_left", f"{author}\tmale,left,moderate_left"]
+
+
+def test_a_four_column_reference_in_another_order_names_both_files_and_the_row(tmp_path):
+    reference = four_column_file(tmp_path / "R.tsv", REFERENCE)
+    swapped = four_column_file(tmp_path / "P.tsv", [("n2", "nermud", "", "nan"), ("n1", "nermud", "", "nan")])
+    with pytest.raises(IdError, match=r"P.tsv and .*R.tsv do not list the same nermud rows in the same "
+                                      r"order \(2 and 2 rows\): row 1 of nermud is 'n2' in .*P.tsv, 'n1' in"):
+        tasks.submit("nermud", swapped, reference, tmp_path / "out.tsv")
+    short = [fourcol.Row("n1", "nermud", "", "nan")]
+    with pytest.raises(IdError, match=r"\(1 and 2 rows\): row 2 of nermud is no row in the predictions, "
+                                      r"'n2' in .*R.tsv$"):
+        tasks.submit("nermud", short, reference, tmp_path / "out.tsv")
+    with pytest.raises(ValueError, match=r"R.tsv: no row of task clinkart in the 4-column reference"):
+        tasks.submit("clinkart", [fourcol.Row("c1", "clinkart", "", "nan")], reference, tmp_path / "o.tsv")
+    official = tasks.get_task("nermud").sample_paths("gold")[0]
+    with pytest.raises(ValueError, match=r"WN_test.tsv is not a 4-column file .* not both"):
+        tasks.submit("nermud", swapped, [reference, official], tmp_path / "out.tsv")
+    assert not (tmp_path / "out.tsv").exists()
+
+
+def test_no_official_file_reads_as_a_four_column_reference():
+    files = [p for p in (ROOT / "biss_helpers" / "data" / "evalita").rglob("*") if p.is_file()]
+    assert len(files) > 50
+    assert [p for p in files if submission.four_column(p) is not None] == []
+
+
+def test_no_real_official_file_reads_as_a_four_column_reference(shared_dir):
+    real = shared_dir / "evalita" / "real"
+    found = [p.relative_to(real).as_posix() for p in real.rglob("*") if p.is_file()
+             and submission.four_column(p) is not None]
+    assert found == ["biss2024/train_100.txt"]  # the tutorial's own 4-column file, and no other
