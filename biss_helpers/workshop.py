@@ -77,6 +77,7 @@ def biss2024_rows(folder: str | Path) -> dict[str, tuple[list[fourcol.Row], list
 def gather(names: list[str], official: str | Path | None = None):
     """(examples by task, rows by task, origin by task) for the tasks `names`, the best data at
     hand first: official files under `official`, then (online) BISS-2024, then the sample."""
+    from .download import BISS2024_TASKS
     from .tasks import sources
 
     examples, rows, origins = {}, {}, {}
@@ -84,12 +85,10 @@ def gather(names: list[str], official: str | Path | None = None):
     if found_official:
         examples.update(sources.load_official(found_official, official))
         origins.update(dict.fromkeys(found_official, "official"))
-    rest = [n for n in names if n not in origins]
-    if rest and not env.offline():
-        from .download import BISS2024_TASKS
-
+    wanted = [n for n in names if n not in origins and n in BISS2024_TASKS]
+    if wanted and not env.offline():
         biss = biss2024_rows(course.path("biss2024"))
-        for name in (n for n in rest if n in BISS2024_TASKS):
+        for name in wanted:
             rows[name], origins[name] = biss[name], "BISS-2024"
     rest = [n for n in names if n not in origins]
     if rest:
