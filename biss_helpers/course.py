@@ -10,16 +10,12 @@ Google Drive (mounted once, after a clear prompt), so it outlives the session; e
     lab2/        notebook 02's train.tsv and dev.tsv, and sources.json (which data, how many rows)
     lab2.2/      notebook 03's runs: one folder per setting of the model (`training.run_folder`)
 
-A missing input is never replaced silently: `need` names the notebook that makes it.
+A missing input is never replaced silently: its error names what makes it (`MADE_BY`).
 
 >>> import tempfile
 >>> root = folder(tempfile.mkdtemp())
->>> path("lab2", root=root).name
-'lab2'
->>> need(path("lab2", "train.tsv", root=root), "notebook 02")
-Traceback (most recent call last):
-...
-FileNotFoundError: .../lab2/train.tsv: not there yet; notebook 02 makes it
+>>> path("lab2", root=root).relative_to(root).as_posix(), root.is_dir()
+('lab2', True)
 """
 
 from __future__ import annotations
@@ -30,9 +26,8 @@ from . import env
 
 DRIVE = Path("/content/drive")
 ON_DRIVE = "MyDrive/biss-tutorial"  # the course folder, relative to the mounted Drive
-MADE_BY = {  # what each input of a notebook is, and which notebook (or command) makes it
+MADE_BY = {  # a folder of the course folder that a notebook reads, and what makes it
     "lab2": "notebook 02 (02_evalita_task_encoding.ipynb) or `biss mix --output COURSE/lab2`",
-    "lab2.2": "notebook 03 (03_qlora_llama_training.ipynb) or `biss train`",
 }
 
 
@@ -75,11 +70,3 @@ def folder(root: str | Path | None = None) -> Path:
 def path(*parts: str, root: str | Path | None = None) -> Path:
     """A path inside the course folder, e.g. ``path("lab2")`` for notebook 02's files."""
     return folder(root).joinpath(*parts)
-
-
-def need(target: str | Path, made_by: str) -> Path:
-    """`target` if it exists; otherwise FileNotFoundError naming it and what makes it."""
-    target = Path(target)
-    if not target.exists():
-        raise FileNotFoundError(f"{target}: not there yet; {made_by} makes it")
-    return target

@@ -139,7 +139,7 @@ def read_files(folder: str | Path) -> tuple[list[fourcol.Row], list[fourcol.Row]
     paths = [Path(folder) / name for name in FILES]
     missing = [str(path) for path in paths if not path.is_file()]
     if missing:
-        raise FileNotFoundError(f"{', '.join(missing)}: no such file; notebook 02 (or `biss mix`) "
+        raise FileNotFoundError(f"{', '.join(missing)}: no such file; {course.MADE_BY['lab2']} "
                                 f"writes the training files of a mix")
     return fourcol.read(paths[0]), fourcol.read(paths[1])
 

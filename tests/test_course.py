@@ -45,10 +45,3 @@ def test_elsewhere_it_is_runs_at_the_root_of_the_checkout_wherever_the_notebook_
 def test_outside_a_checkout_it_is_runs_in_the_current_folder(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert course.checkout_root() is None and course.folder() == tmp_path / "runs"
-
-
-def test_a_missing_input_names_what_makes_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"lab2/train.tsv: not there yet; notebook 02"):
-        course.need(course.path("lab2", "train.tsv", root=tmp_path), course.MADE_BY["lab2"])
-    (tmp_path / "x.tsv").write_text("")
-    assert course.need(tmp_path / "x.tsv", "notebook 02") == tmp_path / "x.tsv"

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import outputs
-from . import TASKS, get_task
-from .files import FormatError, read_text, write_table
+from . import get_task
+from .files import FormatError, write_table
 from .ids import IdError, align, names
 
 
@@ -133,9 +133,9 @@ def _two_columns(task, ids, values, output) -> Path:
 def four_column(reference: Sequence[str | Path] | str | Path | None):
     """The rows of `reference` when it is 4-column file(s), else None (official files, or none).
 
-    A 4-column file is told by its content: every non-blank line has 4 TAB-separated columns (3 when
-    an empty target lost its tab, as `fourcol.read` allows) and a task key of the registry in the
-    2nd. No official file looks so (the tests check every sample and real one): a header line, a
+    A 4-column file is told by its content: `fourcol.read` reads it (every non-blank line has 4
+    TAB-separated columns, or 3 when an empty target lost its tab, and a registry task key in the
+    2nd). No official file looks so (the tests check every sample and real one): a header line, a
     ``DOCID|t|TEXT`` line, ``token<TAB>tag`` or JSON lines break the rule. Official and 4-column
     files given together are an error.
 
@@ -145,34 +145,29 @@ def four_column(reference: Sequence[str | Path] | str | Path | None):
     >>> four_column(path), four_column(None)
     ([Row(id='7', task='haspeede', input='Che bella giornata', target='non_odio')], None)
     """
-    from .. import fourcol
-
     if not reference:
         return None
     paths = [Path(p) for p in ([reference] if isinstance(reference, (str, Path)) else reference)]
-    kinds = [_looks_four_column(p) for p in paths]
-    if not any(kinds):
+    tables = [_four_column_rows(p) for p in paths]
+    if all(rows is None for rows in tables):
         return None
-    if not all(kinds):
-        official = next(p for p, kind in zip(paths, kinds, strict=True) if not kind)
+    if any(rows is None for rows in tables):
+        official = next(p for p, rows in zip(paths, tables, strict=True) if rows is None)
         raise ValueError(f"{names(reference)}: {official} is not a 4-column file (id, task, input, "
                          f"target) like the others: give 4-column files or official ones, not both")
-    return [row for path in paths for row in fourcol.read(path)]
+    return [row for rows in tables for row in rows]
 
 
-def _looks_four_column(path: Path) -> bool:
+def _four_column_rows(path: Path):
+    """`fourcol.read`'s rows of `path`, or None where it is no 4-column file: a line with other
+    columns or an unknown task, no row at all, missing, a folder, not UTF-8 (the task's own reader
+    says what is wrong when it reads the file as an official one)."""
+    from .. import fourcol
+
     try:
-        text = read_text(path)
-    except (OSError, FormatError):  # missing, a folder, not UTF-8: the task's reader says why
-        return False
-    seen = False
-    for line in text.splitlines():
-        if line.strip():
-            fields = line.split("\t")
-            if len(fields) not in (3, 4) or fields[1].strip() not in TASKS:
-                return False
-            seen = True
-    return seen
+        return fourcol.read(path) or None
+    except (OSError, FormatError):
+        return None
 
 
 def _paired(task: str, mine, table, source: str, reference: str) -> list[tuple]:
