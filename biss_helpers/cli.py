@@ -11,14 +11,17 @@ one call into the library.
     biss decode    --task TASK --predictions PRED.tsv [--reference PATH ...] --output OUT
     biss evaluate  --task TASK --submission PATH --gold PATH [PATH ...]
     biss train     (--data DIR | --train F [--dev F]) --model ID [settings]   (notebook 03)
+    biss predict   (--adapter DIR|ID | --model ID) --input ROWS.tsv --output PRED.tsv [--train F]
+                   [--mode auto|generate|score] [settings]   (notebook 04: a predictions file)
 
-The options of `demo`, `mix` and `train` are the fields of their settings dataclasses
+The options of `demo`, `mix`, `train` and `predict` are the fields of their settings dataclasses
 (`bert.ClassifierSettings`, `mix.MixSettings`, `training.TrainSettings` with `models.LoraSettings`
-as ``--lora-*``), each field's comment its help: a new setting is one new field. train runs under
-nohup, and under torchrun or accelerate launch on several GPUs with the same code. encode, mix,
-decode, evaluate and train print one JSON object as their last line of output. A bad argument or
-input ends any command with exit 2 and one line naming the file (and line or id), before a model
-loads; files are written whole or not at all (`outputs`), so an earlier output survives a failure.
+as ``--lora-*``, `generation.GenerationSettings`), each field's comment its help: a new setting is
+one new field. train runs under nohup, and under torchrun or accelerate launch on several GPUs with
+the same code. encode, mix, decode, evaluate, train and predict print one JSON object as their last
+line of output. A bad argument or input ends any command with exit 2 and one line naming the file
+(and line or id), before a model loads; files are written whole or not at all (`outputs`), so an
+earlier output survives a failure.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from .settings import add_settings, read_settings
 
 def parser() -> argparse.ArgumentParser:
     from .bert import ClassifierSettings
+    from .generation import GenerationSettings
     from .mix import MixSettings
     from .prompts import STYLES
     from .training import TrainSettings
@@ -83,12 +87,35 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--quantization", default="4bit", choices=["4bit", "8bit", "none"])
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     add_settings(train, TrainSettings)
+    predict = commands.add_parser("predict", help="a trained adapter answers 4-column rows (notebook 04)")
+    predict.add_argument("--adapter", help="adapter folder or hub id (default: the latest finished run "
+                         "of --model in the course folder)")
+    predict.add_argument("--model", help="the base model, hub id or folder (default: the one the "
+                         "adapter's config names)")
+    predict.add_argument("--input", required=True, help="4-column rows to answer (e.g. dev.tsv)")
+    predict.add_argument("--output", required=True, help="the predictions file: the rows, each "
+                         "completion in the 4th column")
+    predict.add_argument("--train", help="the training rows: each task's longest answer sets its "
+                         "budget of new tokens (without it: --max-new-tokens, or 64)")
+    predict.add_argument("--quantization", default="auto", choices=["auto", "4bit", "8bit", "none"],
+                         help="auto: 4-bit on a GPU, none on a CPU")
+    predict.add_argument("--merge", action="store_true", help="merge the adapter into a 16-bit base")
+    add_settings(predict, GenerationSettings)
     return main
 
 
 def run(args) -> dict:
     """The command's one library call; its result is the JSON line."""
     from . import fourcol, mix, models, outputs, tasks, training, workshop
+
+    if args.command == "predict":
+        from . import generation, inference
+
+        settings = read_settings(args, generation.GenerationSettings)
+        quantization = None if args.quantization == "none" else args.quantization
+        result = inference.run(args.input, args.output, settings, args.adapter, args.model, args.train,
+                               quantization, args.merge)
+        return {**result.summary(), "output": args.output}
 
     if args.command == "encode":
         task = tasks.get_task(args.task)
@@ -188,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(negative_values(sys.argv[1:] if argv is None else argv))
     result = None
     try:
-        if args.command in ("encode", "mix", "decode", "evaluate", "train"):
+        if args.command in ("encode", "mix", "decode", "evaluate", "train", "predict"):
             result = run(args)
         else:
             _other(args)

@@ -65,9 +65,7 @@ def encode_example(prompt: str, answer: str, tokenizer, add_special_tokens: bool
     own tokens. An answer that already ends in EOS does not get a second one.
     """
     eos = tokenizer.eos_token_id
-    prompt_ids = tokenizer(prompt, add_special_tokens=add_special_tokens, verbose=False)["input_ids"]
-    if prompt_ids and prompt_ids[-1] == eos:  # tokenizers that append EOS to every text
-        prompt_ids = prompt_ids[:-1]
+    prompt_ids = prompts.token_ids(prompt, tokenizer, add_special_tokens)
     answer_ids = tokenizer(answer, add_special_tokens=False, verbose=False)["input_ids"]
     if not answer_ids or answer_ids[-1] != eos:
         answer_ids = answer_ids + [eos]

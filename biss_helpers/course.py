@@ -9,6 +9,7 @@ Google Drive (mounted once, after a clear prompt), so it outlives the session; e
     biss2024/    the public BISS-2024 rows, downloaded (the default data on Colab)
     lab2/        notebook 02's train.tsv and dev.tsv, and sources.json (which data, how many rows)
     lab2.2/      notebook 03's runs: one folder per setting of the model (`training.run_folder`)
+    lab2.3/      notebook 04's predictions.tsv: every dev row with the model's answer
 
 A missing input is never replaced silently: its error names what makes it (`MADE_BY`).
 
@@ -28,6 +29,8 @@ DRIVE = Path("/content/drive")
 ON_DRIVE = "MyDrive/biss-tutorial"  # the course folder, relative to the mounted Drive
 MADE_BY = {  # a folder of the course folder that a notebook reads, and what makes it
     "lab2": "notebook 02 (02_evalita_task_encoding.ipynb) or `biss mix --output COURSE/lab2`",
+    "lab2.2": "notebook 03 (03_qlora_llama_training.ipynb) or `biss train`",
+    "lab2.3": "notebook 04 (04_inference.ipynb) or `biss predict --output COURSE/lab2.3/predictions.tsv`",
 }
 
 

@@ -194,20 +194,36 @@ def add_lora(model, settings: LoraSettings | None = None):
     return model
 
 
-def load_adapter(folder: str, quantization: str | None = "4bit", training: bool = False):
-    """(model with the trained adapter, tokenizer) from a folder `train` saved: the base model is
-    read from the adapter's config, quantised as in training, tokenizer from the folder."""
-    import json
-    from pathlib import Path
+def load_adapter(adapter: str, quantization: str | None = "auto", training: bool = False,
+                 merge: bool = False, base: str | None = None):
+    """(model with a trained adapter, tokenizer). `adapter`: a folder `training.train` saved (e.g.
+    ``COURSE/lab2.2/<run>/adapter``) or a hub id; its config names the base model, loaded as in
+    training (or `base`, a hub id or folder of the same model). ``quantization="auto"``: 4-bit on a
+    GPU, unquantised on a CPU, where bitsandbytes' 4-bit inference kernel computes in bf16 and its
+    results change with the batch (a row alone and in a batch: logits 0.26 apart, measured here).
 
-    from peft import PeftModel
+    `merge`: the adapter is added into a 16-bit copy of the base (one weight per layer again, so
+    no LoRA cost per token), for serving. The adapter was trained on the 4-bit base, so the merged
+    model's answers can differ a little from those of the model that was evaluated.
+    """
+    import torch
+    from peft import PeftConfig, PeftModel
     from transformers import AutoTokenizer
 
-    config = Path(folder) / "adapter_config.json"
-    if not config.is_file():
-        raise FileNotFoundError(f"{config}: not an adapter folder (no adapter_config.json)")
-    base = json.loads(config.read_text(encoding="utf-8"))["base_model_name_or_path"]
-    model, _ = load_model(base, quantization, training=False)
-    model = PeftModel.from_pretrained(model, folder, is_trainable=training)
-    tokenizer = setup_tokenizer(AutoTokenizer.from_pretrained(folder), "right" if training else "left")
+    if Path(adapter).is_dir() and not (Path(adapter) / "adapter_config.json").is_file():
+        raise FileNotFoundError(f"{Path(adapter) / 'adapter_config.json'}: not an adapter folder (a run "
+                                f"saves its adapter in RUN/adapter when training ends)")
+    base = base or PeftConfig.from_pretrained(adapter).base_model_name_or_path
+    if merge or (quantization == "auto" and not torch.cuda.is_available()):
+        quantization = None
+    elif quantization == "auto":
+        quantization = "4bit"
+    model, tokenizer = load_model(base, quantization, training=False)
+    model = PeftModel.from_pretrained(model, adapter, is_trainable=training)
+    if merge:
+        model = model.merge_and_unload()
+        print(f"adapter merged into a {compute_dtype()} copy of {base}: faster per token; its answers can "
+              f"differ a little from those of the 4-bit model the adapter was trained on")
+    if Path(adapter, "tokenizer_config.json").is_file():  # the tokenizer saved with the run
+        tokenizer = setup_tokenizer(AutoTokenizer.from_pretrained(adapter), "right" if training else "left")
     return model, tokenizer

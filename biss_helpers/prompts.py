@@ -2,8 +2,9 @@
 
 `build_prompt` writes either one from an instruction and an input; `row_prompt` is the prompt of a
 4-column row (its task's instruction from the registry, its input); `adds_special_tokens` says
-whether the prompt is tokenized with the tokenizer's special tokens. Training (`collate`), length
-control (`lengths`) and generation all take the prompt from here, so they always agree.
+whether the prompt is tokenized with the tokenizer's special tokens; `token_ids` tokenizes it.
+Training (`collate`), length control (`lengths`) and generation all take the prompt from here, so
+they always agree.
 
 The Alpaca template is the one the public ExtremITA adapters were trained with, so their outputs
 can be reproduced: a one-sentence header, then ``### Istruzione:``, ``### Input:`` (left out when
@@ -97,3 +98,17 @@ def adds_special_tokens(style: str) -> bool:
     if style not in STYLES:
         raise ValueError(f"unknown prompt style {style!r}: use one of {', '.join(STYLES)}")
     return style == "alpaca"
+
+
+def token_ids(prompt: str, tokenizer, add_special_tokens: bool = True) -> list[int]:
+    """The prompt's token ids, as training and generation both feed it to the model. A tokenizer
+    that ends every text with EOS would tell the model the prompt is over: that EOS is dropped.
+
+    >>> from biss_helpers import tiny
+    >>> tok = tiny.tokenizer("llama")
+    >>> ids = token_ids("Ciao", tok)
+    >>> ids[0] == tok.bos_token_id, tok.decode(ids[1:])
+    (True, 'Ciao')
+    """
+    ids = tokenizer(prompt, add_special_tokens=add_special_tokens, verbose=False)["input_ids"]
+    return ids[:-1] if ids and ids[-1] == tokenizer.eos_token_id else ids

@@ -73,6 +73,11 @@ def share(value) -> str | None:
     return None if _number(value) and 0 <= value < 1 else "must be a share: 0 <= x < 1"
 
 
+def probability(value) -> str | None:
+    """A probability mass, 0 < x <= 1 (top-p sampling: 1 keeps every token)."""
+    return None if _number(value) and 0 < value <= 1 else "must be a probability: 0 < x <= 1"
+
+
 def check(settings, **rules: Rule) -> None:
     """Apply each rule to the field of `settings` it is named after; the first failure is a
     ValueError naming the class, the field, its value and the rule."""

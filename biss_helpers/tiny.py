@@ -52,7 +52,7 @@ def tokenizer(kind: str = "llama", vocab_size: int = 1000):
         core = Tokenizer(models.BPE(unk_token="<unk>"))
         core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         core.decoder = decoders.ByteLevel()
-        trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials,
+        trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False,
                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
         core.train_from_iterator(corpus(), trainer)
         core.post_processor = processors.TemplateProcessing(
@@ -64,8 +64,8 @@ def tokenizer(kind: str = "llama", vocab_size: int = 1000):
         core.normalizer = normalizers.BertNormalizer(lowercase=True)
         core.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
         core.decoder = decoders.WordPiece()
-        core.train_from_iterator(corpus(), trainers.WordPieceTrainer(
-            vocab_size=vocab_size, special_tokens=specials))
+        core.train_from_iterator(corpus(), trainers.WordPieceTrainer(  # progress would go to stdout
+            vocab_size=vocab_size, special_tokens=specials, show_progress=False))
         cls, sep = core.token_to_id("[CLS]"), core.token_to_id("[SEP]")
         core.post_processor = processors.TemplateProcessing(
             single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",

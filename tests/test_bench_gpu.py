@@ -1,35 +1,9 @@
 """bench/gpu.py: the shapes are Llama 3.2's, the line it prints without a GPU, and its --smoke run
 (the GPU code path end to end: save, preflight, 4-bit load, LoRA, `training.train`, on the CPU)."""
 
-import importlib.util
-import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "bench" / "gpu.py"
-
-
-def bench_module():
-    spec = importlib.util.spec_from_file_location("bench_gpu", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_script(*args: str) -> dict:
-    """The script's one stdout line, parsed; GPUs hidden, so the CPU branch runs on any machine."""
-    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "BISS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-           "HF_DATASETS_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
-    assert len(lines) == 1, done.stdout  # progress goes to stderr
-    return json.loads(lines[0])
+from tests.conftest import bench_module, run_bench
 
 
 def test_shapes_have_the_parameters_of_llama_3_2():
@@ -37,7 +11,7 @@ def test_shapes_have_the_parameters_of_llama_3_2():
 
     from biss_helpers import memory
 
-    shapes = bench_module().SHAPES
+    shapes = bench_module("gpu").SHAPES
     # The model cards' counts: 1.24B and 3.21B, embeddings tied to the output head.
     for name, parameters in (("1b", 1_235_814_400), ("3b", 3_212_749_824)):
         config = LlamaConfig(**shapes[name][1])
@@ -46,11 +20,11 @@ def test_shapes_have_the_parameters_of_llama_3_2():
 
 
 def test_without_a_gpu_it_says_it_skipped():
-    assert run_script() == {"bench": "gpu", "skipped": "no CUDA GPU"}
+    assert run_bench("gpu") == {"bench": "gpu", "skipped": "no CUDA GPU"}
 
 
 def test_smoke_runs_the_gpu_code_path_on_the_cpu():
-    line = run_script("--smoke", "--steps", "3")
+    line = run_bench("gpu", "--smoke", "--steps", "3")
     assert line["bench"] == "gpu" and line["model"] == "tiny" and not {"skipped", "error"} & set(line)
     settings = [line[key] for key in ("steps", "steps_asked", "batch_size", "grad_accum", "max_tokens")]
     assert settings == [3, 3, 2, 2, 384]

@@ -164,6 +164,12 @@ class Task:
         """The task's own reading of a completion (already cut to `ANSWER_LIMIT`, not an echo)."""
         raise NotImplementedError
 
+    def choices(self) -> list[str] | None:
+        """Every answer of a closed-set task as the model writes it (label scoring picks the likeliest:
+        `scoring`); None for an open task (numbers, lists, spans), whose answers are generated."""
+        verbaliser = getattr(self, "verbaliser", None)
+        return None if verbaliser is None else [verbaliser.word(label) for label in verbaliser.words]
+
     def echoes(self, text: str) -> bool:
         """`labels.echoes` with this task's instruction and `answer_words`."""
         from .labels import echoes  # labels imports this module

@@ -162,6 +162,11 @@ class PoliticIT(Task):
     def verbalise(self, gold) -> str:
         return " ".join(WORDS[v] for v in gold)
 
+    def choices(self) -> list[str]:
+        """The 8 answers whose binary ideology is the side of the multiclass one (as every gold is)."""
+        return [self.verbalise((g, SIDE_OF[m], m)) for g in VALUES["gender"]
+                for m in VALUES["ideology_multiclass"]]
+
     def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
         """Gender = the first gender word; binary = the side of the first ideology word;
         multiclass = the second ideology word, else the first (one word answers both). Binary
