@@ -131,15 +131,13 @@ def predict(model, tokenizer, rows, settings: generation.GenerationSettings | No
     answers = [""] * len(rows)
     scored: dict[int, scoring.Scored] = {}
     start = time.perf_counter()
-    by_task: dict[str, list[int]] = {}
-    for i, mode in enumerate(modes):
-        if mode == "scored":
-            by_task.setdefault(rows[i].task, []).append(i)
     advance, close = generation.progress_bar(progress, len(rows), "answering")
-    for task, indices in by_task.items():  # one task's rows share their labels
-        found = scoring.score_labels(model, tokenizer, [texts[i] for i in indices], get_task(task).choices(),
-                                     settings, advance, [names[i] for i in indices])
-        for i, result in zip(indices, found, strict=True):
+    closed = [i for i, mode in enumerate(modes) if mode == "scored"]
+    if closed:  # all tasks together: a batch mixes tasks, each prompt scored on its own task's labels
+        found = scoring.score_choices(model, tokenizer, [texts[i] for i in closed],
+                                      [get_task(rows[i].task).choices() for i in closed], settings, advance,
+                                      [names[i] for i in closed])
+        for i, result in zip(closed, found, strict=True):
             answers[i], scored[i] = result.label, result
     todo = [i for i, mode in enumerate(modes) if mode == "generated"]
     if todo:

@@ -182,3 +182,15 @@ def test_a_batch_holds_at_most_rows_label_rows(fresh, tok):
     finally:
         hook.remove()
     assert len(scored) == 8 and max(sizes) == (scoring.ROWS // len(labels)) * len(labels)
+
+
+def test_prompts_of_different_tasks_share_a_batch_each_with_its_own_labels(fresh, tok):
+    texts = alpaca_prompts(tok)
+    two, four = ["odio", "non_odio"], LABELS
+    choices = [two if i % 2 else four for i in range(len(texts))]
+    mixed = scoring.score_choices(fresh, tok, texts, choices, generation.GenerationSettings(batch_size=16))
+    for i, (text, labels) in enumerate(zip(texts, choices, strict=True)):
+        assert set(mixed[i].probabilities) == set(labels) and mixed[i].label in labels
+        expected = torch.softmax(brute_force(fresh, tok, text, labels), dim=-1)
+        torch.testing.assert_close(torch.tensor([mixed[i].probabilities[label] for label in labels]),
+                                   expected, atol=1e-4, rtol=1e-4)
