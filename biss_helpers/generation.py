@@ -10,7 +10,7 @@ each step feeds one new token per row. Only the completion comes back, in the or
 prompts, never the prompt itself.
 
 Greedy decoding gives what one prompt at a time gives (`transformers`' own ``generate``, tested and
-measured). On 2 CPU cores, 32 workshop prompts take 2.7x less time batched (``bench/generation.py``):
+measured). On 2 CPU cores, 32 workshop prompts take 2.8x less time batched (``bench/generation.py``):
 a batch writes a token for 16 rows in about 2-4 times the time one prompt writes one, but reading
 the prompts (long: a header, an instruction, a text) costs the same compute either way, and the
 answers are short. On a GPU in 16 bit a row's numbers can differ in the last bits from one batch to

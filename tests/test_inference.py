@@ -10,7 +10,18 @@ import time
 import pytest
 import torch
 
-from biss_helpers import cli, fourcol, generation, inference, models, prompts, scoring, tiny, training
+from biss_helpers import (
+    cli,
+    fourcol,
+    generation,
+    inference,
+    models,
+    prompts,
+    scoring,
+    tiny,
+    training,
+    workshop,
+)
 from biss_helpers.tasks import TASKS, get_task
 from biss_helpers.tasks.base import flatten
 
@@ -378,3 +389,15 @@ def test_cli_predict_finds_the_latest_run_of_a_model(adapter, tmp_path, monkeypa
     assert json.loads(captured.out.strip().splitlines()[-1])["scored"] == 2
     expected = inference.predict(model, tokenizer, rows, progress=False)
     assert fourcol.read(tmp_path / "pred.tsv") == expected.rows
+
+
+def test_without_a_finished_run_a_stand_in_adapter_is_trained_and_then_found(base_dir, tmp_path, capsys):
+    model_name = str(base_dir / "model")
+    train_rows, _ = workshop.read_files(base_dir)
+    adapter = inference.adapter_for(model_name, train_rows, root=tmp_path, steps=2)
+    said = capsys.readouterr().out
+    assert "no finished run of" in said and "stand-in adapter for 2 steps on 8 rows" in said
+    assert (adapter / "adapter_config.json").is_file() and adapter.parent.parent == tmp_path / "lab2.2"
+    assert inference.find_adapter(model_name, tmp_path) == adapter   # a run like any other
+    assert inference.adapter_for(model_name, train_rows, root=tmp_path, steps=2) == adapter
+    assert "the latest finished run" in capsys.readouterr().out
