@@ -210,8 +210,3 @@ def run(input: str | Path, output: str | Path, settings: generation.GenerationSe
     result = predict(model, tokenizer, rows, settings, per_task, source=str(input))
     write(output, result)
     return result
-
-
-def load(model_name: str, train_rows, root: str | Path | None = None, merge: bool = False):
-    """(model, tokenizer) with the adapter of `adapter_for`: what notebook 04 starts from."""
-    return models.load_adapter(str(adapter_for(model_name, train_rows, root)), merge=merge)

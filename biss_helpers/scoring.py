@@ -48,13 +48,6 @@ def label_ids(tokenizer, labels: Sequence[str], stop: int) -> list[list[int]]:
     return ids
 
 
-def log_likelihoods(model, sequences, labels: list[list[int]], pad_id: int):
-    """[prompts x labels] summed log-probabilities of each label (tokens + EOS) after each prompt."""
-    import torch
-
-    return torch.stack(choice_likelihoods(model, sequences, [labels] * len(sequences), pad_id))
-
-
 def choice_likelihoods(model, sequences, choices: list[list[list[int]]], pad_id: int) -> list:
     """For each prompt, the summed log-probabilities of each of its own labels (token ids + EOS):
     prompts of different tasks, with different labels, are scored in the same passes."""

@@ -85,7 +85,8 @@ def test_scores_equal_a_full_forward_pass_of_every_label(which, request, tok):
     sequences = [prompts.token_ids(t, tok) for t in texts]
     ids = scoring.label_ids(tok, labels, tok.eos_token_id)
     with generation.serving(model):
-        got = scoring.log_likelihoods(model, sequences, ids, tok.pad_token_id)
+        got = scoring.choice_likelihoods(model, sequences, [ids] * len(sequences), tok.pad_token_id)
+    got = torch.stack(got)
     torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-5)
     scored = scoring.score_labels(model, tok, texts, labels, generation.GenerationSettings(batch_size=3))
     for result, row in zip(scored, expected, strict=True):
