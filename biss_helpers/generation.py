@@ -132,11 +132,13 @@ def _batch(model, tokenizer, sequences, limits, stops, settings, generator) -> l
 
 
 def generate(model, tokenizer, prompts: Sequence[str], settings: GenerationSettings | None = None,
-             max_new_tokens: int | Sequence[int] = 64, progress=False) -> list[str]:
+             max_new_tokens: int | Sequence[int] = 64, progress=False,
+             names: Sequence[str] | None = None) -> list[str]:
     """The completion of each prompt (text after the prompt, without EOS, cut before `STOP_TEXT`), in
     the order given. `max_new_tokens`: one budget, or one per prompt. A prompt that leaves no room
     in the model's context is an error naming it; a budget that would overflow it is shortened.
-    `progress`: True for a progress bar, or a function called with the prompts each batch answered."""
+    `progress`: True for a progress bar, or a function called with the prompts each batch answered;
+    `names`: the prompts in messages (default "prompt N")."""
     import torch
 
     from . import prompts as templates
@@ -150,7 +152,7 @@ def generate(model, tokenizer, prompts: Sequence[str], settings: GenerationSetti
     if min(wanted) < 1:
         raise ValueError(f"prompt {wanted.index(min(wanted)) + 1}: a budget of {min(wanted)} new tokens; "
                          f"give at least 1")
-    limits = fit([len(s) for s in sequences], wanted, context(model))
+    limits = fit([len(s) for s in sequences], wanted, context(model), names)
     if limits != wanted:
         print(f"{sum(a != b for a, b in zip(limits, wanted, strict=True))} of {len(prompts)} budgets "
               f"shortened to fit in the model's context of {context(model)} tokens")

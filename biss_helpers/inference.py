@@ -122,11 +122,8 @@ def predict(model, tokenizer, rows, settings: generation.GenerationSettings | No
     new tokens (`budgets` of the training rows); a task without one gets 64."""
     settings = settings or generation.GenerationSettings()
     check_rows(rows, source)
-    style = settings.prompt_style
-    texts = [prompts.row_prompt(row, style, tokenizer) for row in rows]
-    lengths = [len(prompts.token_ids(t, tokenizer, prompts.adds_special_tokens(style))) for t in texts]
+    texts = [prompts.row_prompt(row, settings.prompt_style, tokenizer) for row in rows]
     names = [f"{source}, row {n} (id {row.id!r}, {row.task})" for n, row in enumerate(rows, 1)]
-    generation.fit(lengths, 1, generation.context(model), names)  # a prompt too long: named now
     modes = [mode_of(row.task, settings.mode) for row in rows]
     answers = [""] * len(rows)
     scored: dict[int, scoring.Scored] = {}
@@ -143,7 +140,8 @@ def predict(model, tokenizer, rows, settings: generation.GenerationSettings | No
     if todo:
         limits = [(budgets or {}).get(rows[i].task, settings.max_new_tokens or 64) for i in todo]
         for i, text in zip(todo, generation.generate(model, tokenizer, [texts[i] for i in todo], settings,
-                                                      limits, advance), strict=True):
+                                                      limits, advance, [names[i] for i in todo]),
+                           strict=True):
             answers[i] = text
     close()
     done = [fourcol.Row(r.id, r.task, r.input, a) for r, a in zip(rows, answers, strict=True)]

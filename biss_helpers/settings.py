@@ -79,13 +79,22 @@ def probability(value) -> str | None:
 
 
 def check(settings, **rules: Rule) -> None:
-    """Apply each rule to the field of `settings` it is named after; the first failure is a
-    ValueError naming the class, the field, its value and the rule."""
+    """Apply each rule to the field of `settings` it is named after, and to every field annotated
+    ``Literal[...]`` its choices; the first failure is a ValueError naming the class, the field, its
+    value and the rule."""
+    for field in dataclasses.fields(settings):
+        kind = typing.get_type_hints(type(settings))[field.name]
+        if typing.get_origin(kind) is typing.Literal and field.name not in rules:
+            rules[field.name] = _one_of(typing.get_args(kind))
     for name, rule in rules.items():
         value = getattr(settings, name)
         problem = rule(value)
         if problem:
             raise ValueError(f"{type(settings).__name__}.{name} = {value!r}: {problem}")
+
+
+def _one_of(choices: tuple) -> Rule:
+    return lambda value: None if value in choices else f"must be one of {', '.join(map(repr, choices))}"
 
 
 def field_comments(cls) -> dict[str, str]:

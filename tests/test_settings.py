@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from biss_helpers import bert, mix, models, training
+from biss_helpers import bert, generation, mix, models, training
 from biss_helpers import settings as checks
 
 
@@ -44,6 +44,8 @@ def test_share(value, ok):
     (mix.MixSettings, "per_task", 0), (mix.MixSettings, "dev_fraction", 1.0), (mix.MixSettings, "seed", -1),
     (bert.ClassifierSettings, "batch_size", 0), (bert.ClassifierSettings, "weight_decay", -0.1),
     (bert.ClassifierSettings, "epochs", 0),
+    (training.TrainSettings, "prompt_style", "alpacca"), (training.TrainSettings, "scheduler", "step"),
+    (generation.GenerationSettings, "mode", "scored"), (generation.GenerationSettings, "prompt_style", None),
 ])
 def test_every_settings_class_refuses_impossible_values(cls, field, value):
     with pytest.raises(ValueError, match=rf"^{cls.__name__}\.{field} = {value!r}: must be"):
@@ -51,8 +53,16 @@ def test_every_settings_class_refuses_impossible_values(cls, field, value):
 
 
 def test_defaults_pass():
-    for cls in (training.TrainSettings, models.LoraSettings, mix.MixSettings, bert.ClassifierSettings):
+    for cls in (training.TrainSettings, models.LoraSettings, mix.MixSettings, bert.ClassifierSettings,
+                generation.GenerationSettings):
         cls()
+
+
+def test_a_literal_field_takes_only_its_choices():
+    with pytest.raises(ValueError, match="^GenerationSettings.mode = 'scored': must be one of 'auto', "
+                                         "'generate', 'score'$"):
+        generation.GenerationSettings(mode="scored")
+    assert generation.GenerationSettings(mode="score").mode == "score"
 
 
 def test_training_needs_epochs_or_steps():
