@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 OFFLINE := BISS_OFFLINE=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_NO_ADVISORY_WARNINGS=1
 
-.PHONY: install offline-models demo test bench lint clean release
+.PHONY: install offline-models demo lab1 test bench lint clean release
 
 install: $(VENV)/.installed
 
@@ -26,8 +26,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 offline-models: install
 	$(OFFLINE) $(PY) -m biss_helpers offline-models
 
+# The course's pipeline offline (encode, train, predict, decode, score) on the bundled samples with
+# SmolLM2-135M; its last line is one JSON object (base_macro, finetuned_macro, tasks, run_dir, seconds).
 demo: offline-models
-	$(OFFLINE) $(PY) -m biss_helpers demo
+	$(OFFLINE) $(PY) -m biss_helpers pipeline --config biss_helpers/data/pipeline/demo.toml
+
+# Lab 1 alone: the Italian encoder fine-tuned for sentence classification (dev and test macro-F1).
+lab1: offline-models
+	$(OFFLINE) $(PY) -m biss_helpers lab1
 
 test: offline-models
 	$(OFFLINE) $(PY) -m ruff check .

@@ -27,7 +27,7 @@ from .settings import check, not_negative, positive, share, whole
 @dataclass
 class ClassifierSettings:
     """Workshop defaults: a few minutes on a Colab T4 with bert-base, about a minute on a CPU
-    with the offline MiniLM. Each field is also an option of ``biss demo``."""
+    with the offline MiniLM. Each field is also an option of ``biss lab1``."""
 
     model: str = "dbmdz/bert-base-italian-xxl-cased"  # hub id or local folder of the encoder
     data: str = "tweet_sentiment_it"  # a dataset name (sentences.load) or a folder of train/dev/test
@@ -221,7 +221,7 @@ def save(model, tokenizer, folder) -> list[str]:
 
 
 def run(settings: ClassifierSettings | None = None) -> dict:
-    """Lab 1 end to end, as notebook 01 runs it (`make demo`, `bench/lab1_finetune.py`): dev and test
+    """Lab 1 end to end, as notebook 01 runs it (`make lab1`, `bench/lab1_finetune.py`): dev and test
     macro-F1, the test score of the majority baseline, training time, peak GPU memory, the device."""
     from . import metrics, sentences
 

@@ -2,26 +2,31 @@
 one call into the library.
 
     biss offline-models   prepare the offline model zoo (run by `make test` and `make demo`)
-    biss demo             Lab 1 end to end (`bert.run`): fine-tune, then print dev and test macro-F1
+    biss pipeline  [--config FILE]   encode, train, predict, decode, score: the course in one run
+                   (`make demo`: offline, on the bundled samples); its last line is one JSON object
+    biss lab1             Lab 1 end to end (`bert.run`): fine-tune, then print dev and test macro-F1
     biss info             what `env.setup` sees on this machine
     biss sync-notebooks   write the canonical setup cell and badges into notebooks/*.ipynb and README.md
     biss release   --version vX.Y.Z --repo OWNER/NAME [--check]   (`make release`, after the tests)
     biss encode    --task TASK --input PATH [PATH ...] --output OUT.tsv
     biss mix       --output DIR [--official DIR] [--model ID] [settings]  (notebook 02: train/dev.tsv)
     biss decode    --task TASK --predictions PRED.tsv [--reference PATH ...] --output OUT
-    biss evaluate  --task TASK --submission PATH --gold PATH [PATH ...]
+    biss evaluate  --task TASK --submission PATH --gold PATH [PATH ...]   (one score per gold file or
+                   domain, as the organisers report them; a submission zip reads too)
+    biss score     --predictions PRED.tsv --gold ROWS.tsv [--resamples N] [--seed N]   (4-column files:
+                   every task decoded and scored, with bootstrap intervals; notebook 05)
     biss train     (--data DIR | --train F [--dev F]) --model ID [settings]   (notebook 03)
     biss predict   (--adapter DIR|ID | --model ID) --input ROWS.tsv --output PRED.tsv [--train F]
                    [--mode auto|generate|score] [settings]   (notebook 04: a predictions file)
 
-The options of `demo`, `mix`, `train` and `predict` are the fields of their settings dataclasses
+The options of `lab1`, `mix`, `train` and `predict` are the fields of their settings dataclasses
 (`bert.ClassifierSettings`, `mix.MixSettings`, `training.TrainSettings` with `models.LoraSettings`
 as ``--lora-*``, `generation.GenerationSettings`), each field's comment its help: a new setting is
 one new field. train runs under nohup, and under torchrun or accelerate launch on several GPUs with
-the same code. encode, mix, decode, evaluate, train and predict print one JSON object as their last
-line of output. A bad argument or input ends any command with exit 2 and one line naming the file
-(and line or id), before a model loads; files are written whole or not at all (`outputs`), so an
-earlier output survives a failure.
+the same code. encode, mix, decode, evaluate, score, train, predict and pipeline print one JSON
+object as their last line of output. A bad argument or input ends any command with exit 2 and one
+line naming the file (and line or id), before a model loads; files are written whole or not at all
+(`outputs`), so an earlier output survives a failure.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import os
 import sys
 from pathlib import Path
 
-from .settings import add_settings, read_settings
+from .settings import add_settings, negative_values, read_settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,8 +51,11 @@ def parser() -> argparse.ArgumentParser:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = main.add_subparsers(dest="command", required=True)
     commands.add_parser("offline-models", help="prepare the offline model zoo")
-    add_settings(commands.add_parser("demo", help="Lab 1 end to end, printing dev and test macro-F1"),
+    add_settings(commands.add_parser("lab1", help="Lab 1 end to end, printing dev and test macro-F1"),
                  ClassifierSettings)
+    pipeline = commands.add_parser("pipeline", help="encode, train, predict, decode and score in one run "
+                                   "folder (make demo)")
+    pipeline.add_argument("--config", help="a TOML settings file (default: the workshop settings)")
     commands.add_parser("info", help="print what env.setup sees")
     commands.add_parser("sync-notebooks", help="canonical setup cell and badges in notebooks/ and README")
     release = commands.add_parser("release", help="point notebooks and README at a new tag, commit, tag")
@@ -78,6 +86,11 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--task", required=True)
     evaluate.add_argument("--submission", required=True)
     evaluate.add_argument("--gold", required=True, nargs="+")
+    score = commands.add_parser("score", help="score 4-column predictions against 4-column gold rows")
+    score.add_argument("--predictions", required=True, help="4-column file, the completion in the 4th column")
+    score.add_argument("--gold", required=True, help="4-column file, the gold target in the 4th column")
+    score.add_argument("--resamples", type=int, default=1000, help="bootstrap draws (0: no intervals)")
+    score.add_argument("--seed", type=int, default=0, help="seed of the bootstrap draws")
     train = commands.add_parser("train", help="QLoRA training on 4-column files (notebook 03)")
     rows = train.add_mutually_exclusive_group(required=True)
     rows.add_argument("--data", help="folder with train.tsv and dev.tsv (notebook 02, `biss mix`)")
@@ -140,7 +153,24 @@ def run(args) -> dict:
         return {"task": report.task, "rows": report.rows, "unparsed": report.unparsed,
                 "unplaced": len(report.unplaced)}
     if args.command == "evaluate":
-        return {"task": args.task, **tasks.get_task(args.task).score(args.submission, args.gold)}
+        from .tasks import official
+
+        scores = official.score_files(args.task, args.submission, args.gold)
+        print(official.table(args.task, scores))
+        return {"task": args.task, "metric": tasks.get_task(args.task).metric, "files": scores}
+    if args.command == "score":
+        from . import evaluation
+
+        if args.resamples < 0:
+            raise ValueError(f"--resamples {args.resamples}: give 0 (no intervals) or more")
+        result = evaluation.score(args.predictions, args.gold, args.resamples, args.seed)
+        print(result.table())
+        return result.summary()
+    if args.command == "pipeline":
+        from . import pipeline
+
+        result = pipeline.run(pipeline.read_config(args.config))
+        return result.summary()
     settings = read_settings(args, training.TrainSettings)  # checked first: before any file is read
     if args.data and args.dev:
         raise ValueError("--dev goes with --train: --data reads DIR/train.tsv and DIR/dev.tsv")
@@ -153,28 +183,6 @@ def run(args) -> dict:
     return result.summary()
 
 
-def negative_values(argv: list[str]) -> list[str]:
-    """``--option -2e-4`` as ``--option=-2e-4``: argparse takes a value that starts with ``-`` and
-    is not a plain decimal for an option, and would answer "expected one argument".
-
-    >>> negative_values(["train", "--learning-rate", "-2e-4", "--epochs", "1"])
-    ['train', '--learning-rate=-2e-4', '--epochs', '1']
-    """
-    glued: list[str] = []
-    for item in argv:
-        previous = glued[-1] if glued else ""
-        if item.startswith("-") and previous.startswith("--") and "=" not in previous:
-            try:
-                float(item)
-            except ValueError:
-                pass
-            else:
-                glued[-1] = f"{previous}={item}"
-                continue
-        glued.append(item)
-    return glued
-
-
 def _other(args) -> None:
     """The commands that print as they go and end with no JSON line."""
     if args.command == "offline-models":
@@ -182,7 +190,7 @@ def _other(args) -> None:
 
         zoo.prepare()
         tiny.tokenizer("llama")  # trains in a second; proves `tokenizers` and the corpus work
-    elif args.command == "demo":
+    elif args.command == "lab1":
         from . import bert
 
         bert.run(read_settings(args, bert.ClassifierSettings))
@@ -215,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(negative_values(sys.argv[1:] if argv is None else argv))
     result = None
     try:
-        if args.command in ("encode", "mix", "decode", "evaluate", "train", "predict"):
+        if args.command in ("encode", "mix", "decode", "evaluate", "score", "train", "predict", "pipeline"):
             result = run(args)
         else:
             _other(args)

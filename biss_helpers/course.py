@@ -9,7 +9,10 @@ Google Drive (mounted once, after a clear prompt), so it outlives the session; e
     biss2024/    the public BISS-2024 rows, downloaded (the default data on Colab)
     lab2/        notebook 02's train.tsv and dev.tsv, and sources.json (which data, how many rows)
     lab2.2/      notebook 03's runs: one folder per setting of the model (`training.run_folder`)
-    lab2.3/      notebook 04's predictions.tsv: every dev row with the model's answer
+    lab2.3/      notebook 04's predictions.tsv: every dev row with the model's answer (and
+                 predictions_base.tsv: the untuned base's answers to the same rows)
+    lab2.4/      notebook 05's submissions/ (official files), scoreboard.json and scoreboard.md
+    pipeline/    `biss pipeline` (`make demo`): one folder per run, every stage's artefacts
 
 A missing input is never replaced silently: its error names what makes it (`MADE_BY`).
 
@@ -31,6 +34,7 @@ MADE_BY = {  # a folder of the course folder that a notebook reads, and what mak
     "lab2": "notebook 02 (02_evalita_task_encoding.ipynb) or `biss mix --output COURSE/lab2`",
     "lab2.2": "notebook 03 (03_qlora_llama_training.ipynb) or `biss train`",
     "lab2.3": "notebook 04 (04_inference.ipynb) or `biss predict --output COURSE/lab2.3/predictions.tsv`",
+    "lab2.4": "notebook 05 (05_decoding_and_evaluation.ipynb)",
 }
 
 

@@ -30,6 +30,7 @@ from . import course, fourcol, generation, models, prompts, scoring, training
 from .tasks import get_task
 
 PREDICTIONS = "predictions.tsv"  # in COURSE/lab2.3: what notebook 04 writes and notebook 05 reads
+BASE_PREDICTIONS = "predictions_base.tsv"  # beside it: the untuned base's answers to the same rows
 QUICK_STEPS = 16  # a stand-in adapter's training steps when no run of notebook 03 has finished
 
 
@@ -148,6 +149,15 @@ def predict(model, tokenizer, rows, settings: generation.GenerationSettings | No
     return Predictions(done, modes, scored, time.perf_counter() - start)
 
 
+def predict_base(model, tokenizer, rows, settings: generation.GenerationSettings | None = None,
+                 budgets: dict[str, int] | None = None, progress: bool = True,
+                 source: str = "the rows") -> Predictions:
+    """`predict` with the adapter switched off: the untuned base model, with the same prompts,
+    decoding and budgets, so that a difference in the scores is the fine-tuning's alone."""
+    with model.disable_adapter():
+        return predict(model, tokenizer, rows, settings, budgets, progress, source)
+
+
 def mode_of(task: str, mode: str = "auto") -> str:
     """"scored" or "generated": how `predict` answers a row of `task` in `mode`.
 
@@ -161,6 +171,15 @@ def mode_of(task: str, mode: str = "auto") -> str:
     if mode not in ("auto", "generate", "score"):
         raise ValueError(f"unknown mode {mode!r}: use auto, generate or score")
     return "scored" if closed and mode != "generate" else "generated"
+
+
+def read(name: str = PREDICTIONS, root: str | Path | None = None) -> list[fourcol.Row]:
+    """A predictions file of notebook 04 (`PREDICTIONS` or `BASE_PREDICTIONS`) from the course
+    folder; a missing one is an error saying what writes it."""
+    path = course.path("lab2.3", name, root=root)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file; {course.MADE_BY['lab2.3']} writes it")
+    return fourcol.read(path)
 
 
 def write(path: str | Path, predictions: Predictions) -> int:

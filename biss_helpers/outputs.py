@@ -32,13 +32,15 @@ from pathlib import Path
 
 
 @contextmanager
-def replace(path: str | Path, newline: str = "") -> Iterator:
-    """A UTF-8 text handle whose content becomes `path` when the block ends without an error.
+def replace(path: str | Path, newline: str = "", binary: bool = False) -> Iterator:
+    """A UTF-8 text handle (`binary`: a bytes one, e.g. for a zip) whose content becomes `path`
+    when the block ends without an error.
 
     Missing parent folders are created; `newline=""` writes line endings as given."""
     path = check_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline=newline, dir=path.parent,
+    text = {} if binary else {"encoding": "utf-8", "newline": newline}
+    handle = tempfile.NamedTemporaryFile("wb" if binary else "w", **text, dir=path.parent,
                                          prefix=f".{path.name}.", suffix=".partial", delete=False)
     try:
         with handle:

@@ -63,11 +63,13 @@ def training_curves(history: list[dict], best_step: int | None = None):
 
 def confusion(matrix, labels, title: str = "test confusion matrix"):
     """Confusion matrix with counts: rows are gold labels, columns predictions."""
+    import numpy as np
     from sklearn.metrics import ConfusionMatrixDisplay
 
     fig, axes = _figure(width=5.5)
-    ConfusionMatrixDisplay(matrix, display_labels=list(labels)).plot(
-        ax=axes[0, 0], colorbar=False, cmap="Blues")
+    tilt = 30 if any(len(str(label)) > 8 for label in labels) else "horizontal"  # long labels overlap
+    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=list(labels)).plot(
+        ax=axes[0, 0], colorbar=False, cmap="Blues", xticks_rotation=tilt)
     axes[0, 0].set_title(title)
     return fig
 
@@ -119,5 +121,35 @@ def token_length_histogram_by_task(lengths_by_task: dict[str, list[int]], max_to
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     fig.supxlabel("tokens per row (prompt + answer + EOS)")
+    fig.tight_layout()
+    return fig
+
+
+def scoreboard(rows: list[dict], systems: list[str]):
+    """One group of bars per task (and the macro), one bar per system with its bootstrap interval
+    as an error bar, and the best published EVALITA 2023 score as a black tick where there is one.
+    `rows` are `scoreboard.Board.rows()`; tasks whose metric is not a 0-1 score (km) are left out."""
+    import numpy as np
+
+    shown = [row for row in rows if row["metric"] != "mean_distance_km"]
+    fig, axes = _figure(width=max(8.0, 0.7 * len(shown) + 2))
+    ax, width = axes[0, 0], 0.8 / len(systems)
+    for k, system in enumerate(systems):
+        x = np.arange(len(shown)) + (k - (len(systems) - 1) / 2) * width
+        values = [row[system] for row in shown]
+        spans = [row.get(f"{system}_interval") or (v, v) for row, v in zip(shown, values, strict=True)]
+        errors = [[max(0.0, v - lo) for v, (lo, _) in zip(values, spans, strict=True)],
+                  [max(0.0, hi - v) for v, (_, hi) in zip(values, spans, strict=True)]]
+        ax.bar(x, values, width, yerr=errors, capsize=2, label=system, alpha=0.85)
+    for k, row in enumerate(shown):
+        if "published_best" in row:
+            ax.hlines(row["published_best"], k - 0.45, k + 0.45, colors="black", linewidth=2,
+                      label="best published (EVALITA 2023 test)" if k == next(
+                          i for i, r in enumerate(shown) if "published_best" in r) else None)
+    ax.set_xticks(range(len(shown)), [f"{row['task']}\n{row['metric']}" for row in shown], rotation=60,
+                  ha="right", fontsize=8)
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set(ylabel="dev score (95% bootstrap interval)", title="dev scores per task")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

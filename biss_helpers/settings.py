@@ -170,3 +170,52 @@ def read_settings(args, cls, prefix: str = ""):
         values[field.name] = (read_settings(args, kind, f"{prefix}{field.name}_") if nested
                               else getattr(args, prefix + field.name))
     return cls(**values)
+
+
+def from_mapping(cls, values: dict, where: str = "the settings"):
+    """The dataclass `cls` from a mapping (a settings file's table), nested dataclasses from nested
+    tables; an unknown key is an error naming `where` and the keys that exist.
+
+    >>> from biss_helpers.models import LoraSettings
+    >>> from_mapping(LoraSettings, {"r": 8}).r
+    8
+    >>> from_mapping(LoraSettings, {"rank": 8}, "demo.toml [lora]")
+    Traceback (most recent call last):
+    ...
+    ValueError: demo.toml [lora]: unknown setting 'rank'; known: r, alpha, dropout, targets
+    """
+    hints, known = typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [key for key in values if key not in known]
+    if unknown:
+        raise ValueError(f"{where}: unknown setting {unknown[0]!r}; known: {', '.join(known)}")
+    filled = {}
+    for key, value in values.items():
+        kind, _ = _optional(hints[key])
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, dict):
+                raise ValueError(f"{where}: {key} must be a table of settings, not {value!r}")
+            value = from_mapping(kind, value, f"{where} [{key}]")
+        filled[key] = value
+    return cls(**filled)
+
+
+def negative_values(argv: list[str]) -> list[str]:
+    """``--option -2e-4`` as ``--option=-2e-4``: argparse takes a value that starts with ``-`` and
+    is not a plain decimal for an option, and would answer "expected one argument".
+
+    >>> negative_values(["train", "--learning-rate", "-2e-4", "--epochs", "1"])
+    ['train', '--learning-rate=-2e-4', '--epochs', '1']
+    """
+    glued: list[str] = []
+    for item in argv:
+        previous = glued[-1] if glued else ""
+        if item.startswith("-") and previous.startswith("--") and "=" not in previous:
+            try:
+                float(item)
+            except ValueError:
+                pass
+            else:
+                glued[-1] = f"{previous}={item}"
+                continue
+        glued.append(item)
+    return glued

@@ -55,6 +55,7 @@ class TrainSettings:
     logging_steps: int = 10           # log the train loss this often (at most every eval_steps)
     patience: int = 3                 # evaluations without a lower dev loss before stopping
     group_by_length: bool = True      # batches of similar length (far less padding than random ones)
+    checkpointing: bool = True        # recompute activations in backward: less memory, ~1/3 more compute
     seed: int = 42                    # model initialisation, data order, dropout
     lora: models.LoraSettings = field(default_factory=models.LoraSettings)  # the adapters
 
@@ -245,6 +246,5 @@ def fine_tune(model_name: str, train_rows, dev_rows, settings: TrainSettings | N
     for rows in (r for r in (train_rows, dev_rows) if r):  # over-long rows: an error now, not later
         collate.tokenize(rows, tokenizer, settings.max_tokens, settings.prompt_style,
                          settings.mask_prompt, settings.too_long)
-    model, tokenizer = models.load_model(model_name, quantization)
-    model = models.add_lora(model, settings.lora)
-    return train(model, tokenizer, train_rows, dev_rows, settings, resume=resume)
+    model, tokenizer = models.load_model(model_name, quantization, True, settings.checkpointing)
+    return train(models.add_lora(model, settings.lora), tokenizer, train_rows, dev_rows, settings, resume)

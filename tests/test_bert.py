@@ -76,12 +76,12 @@ def test_unknown_model_offline_is_a_clear_error(offline):
 
 
 def test_lab1_run_beats_the_baseline_and_matches_the_readme(offline, tmp_path):
-    """The README's `make demo` numbers, reproduced with the real offline encoder (MiniLM)."""
+    """The README's `make lab1` numbers, reproduced with the real offline encoder (MiniLM)."""
     scores = bert.run(bert.ClassifierSettings(output_dir=str(tmp_path)))
     assert scores["test_macro_f1"] > scores["test_majority_macro_f1"] + 0.4
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     found = re.search(r"dev macro-F1 (\d\.\d{3}) \| test macro-F1 (\d\.\d{3})", readme)
-    assert found, "the README must show the numbers `make demo` prints"
+    assert found, "the README must show the numbers `make lab1` prints"
     # Same library versions and seed give the same numbers; the margin covers other CPUs.
     assert scores["dev_macro_f1"] == pytest.approx(float(found[1]), abs=0.03)
     assert scores["test_macro_f1"] == pytest.approx(float(found[2]), abs=0.03)

@@ -21,8 +21,11 @@ TASKS = sorted(tasks.TASKS)
 
 def perfect(task, scores) -> bool:
     """A round trip of gold through encode/decode is perfect: 1.0 for labels, >= 0.98 for
-    correlations (targets round the values), under 1 km for coordinates."""
-    value = scores[task.metric]
+    correlations (targets round the values), under 1 km for coordinates. `scores` is evaluate's JSON
+    (one entry per gold file or domain; over several, the combined one: a part of the sample can miss
+    a class, which the official macro-F1 of NERMuD and EMit counts as 0)."""
+    parts = scores["files"] if "files" in scores else {"": scores}
+    value = (parts.get("combined (ours)") or next(iter(parts.values())))[task.metric]
     if "km" in task.metric:
         return value < 1.0
     if any(name in task.metric for name in ("pearson", "spearman", "correlation")):
@@ -38,8 +41,8 @@ def run(argv, capsys):
 def test_help_lists_every_command_and_the_module_is_the_command():
     result = subprocess.run([sys.executable, "-m", "biss_helpers", "--help"],
                             capture_output=True, text=True, check=True)
-    for command in ("offline-models", "demo", "info", "sync-notebooks", "encode", "mix", "decode",
-                    "evaluate", "train"):
+    for command in ("offline-models", "lab1", "pipeline", "info", "sync-notebooks", "encode", "mix",
+                    "decode", "evaluate", "score", "train", "predict"):
         assert command in result.stdout
 
 
@@ -51,7 +54,7 @@ def test_sync_reports_up_to_date(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("command, settings_class", [("train", training.TrainSettings),
-                                                     ("demo", bert.ClassifierSettings),
+                                                     ("lab1", bert.ClassifierSettings),
                                                      ("mix", mix.MixSettings)])
 def test_every_settings_field_is_an_option_with_its_comment_as_help(command, settings_class):
     subcommand = cli.parser()._subparsers._group_actions[0].choices[command]

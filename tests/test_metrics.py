@@ -133,3 +133,43 @@ def test_mismatched_inputs_are_refused_by_the_labelled_metrics_too():
         metrics.per_class_f1(["a"], [], ["a"])
     with pytest.raises(ValueError, match=r"^1 gold values but 2 predictions$"):
         metrics.token_scores(["O"], ["O", "O"], ["PER"])
+
+
+def test_plain_python_metrics_equal_scikit_learn_and_scipy_on_random_data():
+    """The metrics are written out (the bootstrap calls them thousands of times); on random single-
+    label, string, multi-label and numeric data they give scikit-learn's and SciPy's numbers."""
+    import random
+
+    from scipy.stats import pearsonr, spearmanr
+    from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, precision_recall_fscore_support
+
+    rng = random.Random(0)
+    for _ in range(200):
+        n = rng.randint(1, 30)
+        gold = [rng.choice("abcd") for _ in range(n)]
+        mine = [rng.choice("abce") for _ in range(n)]
+        expected = f1_score(gold, mine, average="macro", zero_division=0)
+        assert metrics.macro_f1(gold, mine) == round(expected, 4)
+        assert metrics.accuracy(gold, mine) == round(accuracy_score(gold, mine), 4)
+        labels = ["a", "b", "d"]
+        assert metrics.per_class_f1(gold, mine, labels) == {
+            k: round(v, 4) for k, v in zip(labels, f1_score(gold, mine, labels=labels, average=None,
+                                                             zero_division=0), strict=True)}
+        scores = metrics.token_scores(gold, mine, labels)
+        for average in ("macro", "micro"):
+            p, r, f, _ = precision_recall_fscore_support(gold, mine, labels=labels, average=average,
+                                                         zero_division=0)
+            assert (scores[f"{average}_precision"], scores[f"{average}_recall"], scores[f"{average}_f1"]) \
+                == (round(p, 4), round(r, 4), round(f, 4))
+        rows = [[rng.randint(0, 1) for _ in range(4)] for _ in range(n)]
+        guess = [[rng.randint(0, 1) for _ in range(4)] for _ in range(n)]
+        expected = f1_score(rows, guess, average="macro", zero_division=0)
+        assert metrics.macro_f1(rows, guess) == round(expected, 4)
+        assert metrics.accuracy(rows, guess) == round(accuracy_score(rows, guess), 4)
+        x = [rng.choice([1, 1.5, 2, 2.5, 3, 3.5, 4]) for _ in range(n)]
+        y = [round(rng.uniform(1, 4), 1) for _ in range(n)]
+        # sums of floats in another order can land on either side of a rounding boundary
+        assert metrics.mae(x, y) == pytest.approx(round(mean_absolute_error(x, y), 4), abs=1.01e-4)
+        if len(set(x)) > 1 and len(set(y)) > 1:
+            assert metrics.pearson(x, y) == pytest.approx(round(pearsonr(x, y).statistic, 4), abs=1.01e-4)
+            assert metrics.spearman(x, y) == pytest.approx(round(spearmanr(x, y).statistic, 4), abs=1.01e-4)

@@ -9,9 +9,10 @@ Traceback (most recent call last):
 KeyError: "unknown task 'acti_c'; known tasks: acti_a, acti_b, ..."
 
 `sources` says where a task's examples come from (the samples, or the official files under a
-folder); `submit` turns a predictions file into the official submission. Every module here imports
-only the standard library at import time; metrics load scikit-learn and SciPy when a score is
-computed.
+folder); `submit` turns a predictions file into the official submission (and the zip its rules ask
+for: `archive.package`); `official.score_files` scores it as the organisers report results, per gold
+file or domain. Every module here imports only the standard library at import time; metrics load
+scikit-learn and SciPy when a score is computed.
 """
 
 from __future__ import annotations
@@ -66,8 +67,10 @@ def get_task(name: str) -> Task:
 
 
 # Where examples come from, and where answers go: both use the registry above.
-from . import sources, submission  # noqa: E402
+from . import archive, official, sources, submission  # noqa: E402
+from .archive import package  # noqa: E402
+from .official import score_files  # noqa: E402
 from .submission import SubmissionReport, submit  # noqa: E402
 
-__all__ = ["TASKS", "Decoded", "Encoded", "Example", "SubmissionReport", "Task", "get_task", "sources",
-           "submission", "submit"]
+__all__ = ["TASKS", "Decoded", "Encoded", "Example", "SubmissionReport", "Task", "archive", "get_task",
+           "official", "package", "score_files", "sources", "submission", "submit"]

@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+# The file helpers live in `archive` (with the zips); task files import them from here too.
+from .archive import Archive, as_paths, find_submission, submission_file  # noqa: F401
 from .ids import align, names
 
 SAMPLE_SPLITS = ("train", "dev", "test", "gold")
@@ -92,13 +94,19 @@ class Task:
     `metric` (the main key of `score`'s result), `fallback` (the prediction for a completion that
     does not parse: documented per task), `sample` (split -> file names of the synthetic sample,
     relative to ``biss_helpers/data/evalita/``), `official` (what the official files are called),
-    `train_files` (the official training files' names, looked for under a data folder).
+    `train_files` (the official training files' names, looked for under a data folder),
+    `archive` (the zip the rules ask the submission files to be sent in, or None: `archive.package`).
     """
 
     name: str = ""
     title: str = ""
     instruction: str = ""
     metric: str = ""
+    higher_is_better = True  # of the main metric; False where it is a loss (GeoLingIt B's distance)
+    # Where the official scorer's unit is not one 4-column row, the sentence that says how ("" where it
+    # is): `measure` on rows then differs from `score` on the official files by that much.
+    row_unit = ""
+    archive: Archive | None = None
     fallback: Any = None
     sample: dict[str, tuple[str, ...]] = {}
     official: str = ""
@@ -202,9 +210,30 @@ class Task:
         """id -> prediction from an official submission (a file, or a folder of them)."""
         raise NotImplementedError
 
-    def score(self, submission: str | Path, gold: Sequence[str | Path] | str | Path) -> dict[str, float]:
-        """The official metric(s) of a submission against the gold file(s)."""
+    def measure(self, golds: Sequence[Any], predictions: Sequence[Any]) -> dict[str, float]:
+        """The task's metrics on gold and predicted values in the official value space (what
+        `Example.gold` and ``decode(...).prediction`` hold), in the same order, `metric` first."""
         raise NotImplementedError
+
+    def pair(self, submission: Path, gold) -> tuple[list, list, list[str]]:
+        """What `score` measures: the gold values, the predictions and the part of the official results
+        each pair counts in (`part`), in gold order. `submission` is a file or a folder (`score` unpacks
+        a zip first). Default: one pair per gold example, by id (`official.paired`)."""
+        from .official import paired
+
+        return paired(self, submission, gold)
+
+    def part(self, example: Example) -> str:
+        """The part of the official results `example` is reported in (`official.score_files`): default
+        the name of its file, which its ``source`` (``file, line N``) starts with."""
+        return Path(example.source.rsplit(", line ", 1)[0]).name or "gold"
+
+    def score(self, submission: str | Path, gold: Sequence[str | Path] | str | Path) -> dict[str, float]:
+        """The metrics of a submission (a file, a folder of them, or their zip) against the gold file(s):
+        `measure` of what `pair` pairs, one flat dict (`official.score`; per part: `official.score_files`)."""
+        from .official import score
+
+        return score(self, submission, gold)
 
     # --- data for training -------------------------------------------------------------------
     def group(self, example: Example) -> str:
@@ -228,38 +257,3 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<task {self.name}: {self.title}>"
-
-
-def as_paths(paths: Sequence[str | Path] | str | Path) -> list[Path]:
-    """One path or many, as a list of `Path`; each must exist."""
-    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    found = [Path(p) for p in items]
-    for path in found:
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such file")
-    if not found:
-        raise ValueError("no file given")
-    return found
-
-
-def submission_file(path: str | Path, official_name: str) -> Path:
-    """Where a one-file submission goes: `path` itself, or `path`/`official_name` when `path` is a
-    folder (an existing one, or a name without a suffix)."""
-    path = Path(path)
-    if path.is_dir() or not path.suffix:
-        path.mkdir(parents=True, exist_ok=True)
-        return path / official_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def find_submission(path: str | Path, pattern: str) -> Path:
-    """The submission file: `path` itself, or the one file in folder `path` matching `pattern`."""
-    path = Path(path)
-    if path.is_file():
-        return path
-    matches = sorted(path.glob(pattern)) if path.is_dir() else []
-    if len(matches) != 1:
-        raise FileNotFoundError(f"{path}: expected one submission file matching {pattern!r}, "
-                                f"found {len(matches)}")
-    return matches[0]

@@ -40,8 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import outputs
+from ..metrics import set_scores
 from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, flatten, submission_file
 from .labels import normalise
+from .official import check, first
 from .pubtator import documents
 from .spans import Locator, Span, after, at_word_edges, beside, candidates, numbered, sentences
 
@@ -96,6 +98,8 @@ class Clinkart(Task):
                    "riferisce: per ciascuno scrivi \"[risultato]\" e il risultato, poi \"[esame]\" e "
                    "l'esame, copiati dal testo. Se non ce ne sono, rispondi \"nessuna\".")
     metric = "f1"
+    row_unit = ("A row is a window of 3 sentences: measure matches relations within each row, and a "
+                "relation in two overlapping windows counts twice; score matches them per document.")
     fallback: list = []  # no relation (15 of the 83 training cases have none)
     decode_needs_example = answer_quotes_input = True
     official = "Clinkart_training_data/training.txt; the blind test file of the same layout"
@@ -210,22 +214,34 @@ class Clinkart(Task):
     def read_submission(self, path) -> dict[str, Any]:
         return {e.id: e.gold or [] for e in self.read(find_submission(path, "*.txt"))}
 
-    def score(self, submission, gold) -> dict[str, float]:
-        from ..metrics import set_scores
-
-        truth = [d for path in as_paths(gold) for d in documents(path)]
-        if all(d.relations is None for d in truth):
+    def pair(self, submission, gold):
+        """Each gold document's relations with the submission's for that document (whole documents,
+        as the submission file holds them), in gold order; the part is the gold file."""
+        truth = [(path, d) for path in as_paths(gold) for d in documents(path)]
+        if all(d.relations is None for _, d in truth):
             raise ValueError(f"{gold}: no REL line, so no gold relation: a blind file?")
         found = find_submission(submission, "*.txt")
         mine = {d.id: d for d in documents(found)}
-        missing = [d.id for d in truth if d.id not in mine]
-        unknown = set(mine) - {d.id for d in truth}
+        missing = [d.id for _, d in truth if d.id not in mine]
+        unknown = set(mine) - {d.id for _, d in truth}
         if missing or unknown:
             raise ValueError(f"{found}: {len(missing)} gold documents are missing (first: {missing[:1]}), "
                              f"{len(unknown)} are not in the gold (e.g. {sorted(unknown)[:1]})")
-        relations = {(d.id, *r) for d in truth for r in d.relations or ()}
-        predicted = {(d.id, *r) for d in mine.values() for r in d.relations or ()}
-        return {**set_scores(relations, predicted), "relations": len(relations), "predicted": len(predicted)}
+        return ([d.relations or [] for _, d in truth], [mine[d.id].relations or [] for _, d in truth],
+                [path.name for path, _ in truth])
+
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """Precision, recall and F1 (the main metric) of the predicted relations, exact offsets only,
+        each matched within its own row (a window, or a document), and how many there are.
+
+        >>> CLINKART.measure([[(4, 11, 0, 3)], []], [[(4, 11, 0, 3), (21, 27, 17, 20)], []])
+        {'f1': 0.6667, 'precision': 0.5, 'recall': 1.0, 'relations': 1, 'predicted': 2}
+        """
+        check(golds, predictions, "rows")
+        relations, predicted = ({(n, *map(int, r)) for n, row in enumerate(values) for r in row}
+                                for values in (golds, predictions))
+        return first(self.metric, {**set_scores(relations, predicted), "relations": len(relations),
+                                   "predicted": len(predicted)})
 
 
 CLINKART = Clinkart()

@@ -20,12 +20,14 @@ from its id, else from the file name).
 Submission (no official spec; ExtremITA's layout): no header, unquoted, ``ID<TAB>CLASS`` (0/1) in
 ``biss.subtask1.{ted,wiki}.run1.tsv`` and ``ID<TAB>SCORE`` (two decimals) in ``biss.subtask2.run1.tsv``,
 rows in reference order; reading one back tolerates a header line.
-Metrics: accuracy (subtask 1, also per genre); Pearson (main) and Spearman correlation (subtask 2).
+Metrics: accuracy (subtask 1, also per test set); Pearson (main) and Spearman correlation (subtask 2).
 
 >>> [DISCOTEX_1.verbalise(0), DISCOTEX_1.decode("Coerente.").prediction]
 ['non_coerente', 1]
 >>> [DISCOTEX_2.verbalise(3.66666666666667), DISCOTEX_2.decode("Punteggio: 4,5").prediction]
 ['3.67', 4.5]
+>>> DISCOTEX_2.measure([1.5, 3.0, 4.5], [2.0, 2.5, 5.0])
+{'pearson': 0.9333, 'spearman': 1.0}
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ from .. import metrics
 from .base import TEAM, Decoded, Example, Task, as_paths, flatten, submission_file
 from .classify import LabelTask
 from .files import FormatError, Record, open_text, parse_float, parse_label, read_table, write_table
-from .ids import gold_pairs
 from .labels import Verbaliser, numbers
+from .official import COMBINED, score_files
 
 _GENRE = re.compile(r"task_1_(ted|wiki)_")
 
@@ -174,17 +176,15 @@ class Discotex1(DiscotexTask, LabelTask):
             raise FormatError(path, line, f"CLASS {text!r} is not 0 or 1")
         return int(text)
 
+    def part(self, example: Example) -> str:
+        return example.extra["genre"] or super().part(example)  # the official results: ted, wiki
+
     def score(self, submission, gold) -> dict[str, float]:
-        scores = super().score(submission, gold)
-        examples = self.read(gold)
-        genres = sorted({e.extra["genre"] for e in examples})
-        if len(genres) > 1:  # the official results are per test set: ted and wiki
-            predicted = self.read_submission(submission)
-            for genre in genres:
-                mine = [e for e in examples if e.extra["genre"] == genre]
-                scores[f"accuracy_{genre or 'other'}"] = metrics.accuracy(
-                    [e.gold for e in mine], [predicted[e.id] for e in mine])
-        return scores
+        """`measure` over every row, then each test set's accuracy (``accuracy_ted``, ``accuracy_wiki``)."""
+        parts = score_files(self, submission, gold)
+        combined = parts.pop(COMBINED, None)  # None: one test set, whose scores are all there is
+        return parts.popitem()[1] if combined is None else {
+            **combined, **{f"accuracy_{part}": scores["accuracy"] for part, scores in parts.items()}}
 
 
 class Discotex2(DiscotexTask):
@@ -241,9 +241,10 @@ class Discotex2(DiscotexTask):
         return None if example.gold is None else ("low" if example.gold < 2.5 else
                                                   "mid" if example.gold < 3.5 else "high")
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = gold_pairs(self, submission, gold)
-        return {"pearson": metrics.pearson(golds, predicted), "spearman": metrics.spearman(golds, predicted)}
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """Pearson's r (the main metric) and Spearman's rho of the scores (see the module's example)."""
+        return {"pearson": metrics.pearson(golds, predictions),
+                "spearman": metrics.spearman(golds, predictions)}
 
 
 DISCOTEX_1, DISCOTEX_2 = Discotex1(), Discotex2()

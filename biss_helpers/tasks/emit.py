@@ -16,8 +16,8 @@ is an error. Ids are strings: 32-hex-character hashes (in-domain) or ``ad-1..ad-
 ``out-of-domain``, or every id is ``ad-N`` / ``mv-N``.
 Submission: header ``id`` + the subtask's label columns in the order above, 0/1 values, rows in
 test-file order (the official ``evaluate.py`` asserts the columns, the ``id`` index name and the id
-sequence), one file per domain: ``biss_Subtask{A,B}_{in-domain,out-of-domain}_run1.csv`` (the
-organisers take at most 2 runs per subtask, zipped as ``TeamName.zip``).
+sequence), one file per domain: ``biss_Subtask{A,B}_{in-domain,out-of-domain}_run1.csv`` (at most 2
+runs per subtask, zipped as ``TeamName.zip``: A's and B's in ``biss.zip``).
 Metric: macro-F1, the mean over the label columns of each column's F1.
 
 >>> EMIT_A.verbalise((0, 1, 0, 0, 1, 1, 0, 0, 0, 0))
@@ -33,7 +33,7 @@ import re
 from pathlib import Path
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submission, submission_file
 from .files import FormatError, open_text, read_table, write_table
 from .ids import align, names
 from .labels import Verbaliser, edit_distance, normalise
@@ -72,7 +72,7 @@ def domain(path: Path, ids: list[str]) -> str:
 class EmitTask(Task):
     subtask = ""                    # "A" or "B"
     columns: tuple[str, ...] = ()   # the official label columns, in submission order
-    metric = "macro_f1"
+    metric, archive = "macro_f1", Archive(f"{TEAM}.zip")  # the rules: runs zipped as TeamName.zip
 
     def read(self, paths) -> list[Example]:
         examples = []
@@ -106,15 +106,14 @@ class EmitTask(Task):
     def stratum(self, example: Example) -> str | None:
         return None if example.gold is None else self.show(example.gold)
 
-    def _row(self, prediction) -> list[int]:
+    def _row(self, prediction, what: str = "prediction") -> list[int]:
         values = list(prediction) if isinstance(prediction, (tuple, list)) else []
         if len(values) != len(self.columns) or any(v not in (0, 1) for v in values):
-            raise ValueError(f"a subtask {self.subtask} prediction is {len(self.columns)} values 0/1 "
+            raise ValueError(f"a subtask {self.subtask} {what} is {len(self.columns)} values 0/1 "
                              f"({', '.join(self.columns)}), not {prediction!r}")
         return [int(v) for v in values]
 
-    def _domains(self, paths) -> dict[str, list[Example]]:
-        """Reference examples by domain, in file order."""
+    def _domains(self, paths) -> dict[str, list[Example]]:  # reference examples by domain, in file order
         found: dict[str, list[Example]] = {}
         for path in as_paths(paths):
             rows = self.read(path)
@@ -152,23 +151,25 @@ class EmitTask(Task):
                 predicted[row["id"].strip()] = self._indicators(row, self.columns)
         return predicted
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = [], []
+    def pair(self, submission, gold):
+        """Each domain's rows with its own file, in the gold file's order; the part is the domain."""
+        golds, predicted, parts = [], [], []
         for where, rows in self._domains(gold).items():
-            found = Path(submission)
-            if not found.is_file():
-                found = find_submission(found, f"*Subtask{self.subtask}_{where}_*.csv")
+            found = find_submission(submission, f"*Subtask{self.subtask}_{where}_*.csv")  # or the file itself
             values = self.read_submission(found)
-            ids = [e.id for e in rows]
-            if list(values) != ids:  # evaluate.py asserts the id sequence, so we do too
-                raise ValueError(f"{found}: the ids are not those of the {where} gold file in its "
-                                 "order (the official scorer asserts the same id sequence)")
-            golds += [list(e.gold) for e in rows]
-            predicted += [list(values[i]) for i in ids]
-        per_label = metrics.per_class_f1(golds, predicted, labels=range(len(self.columns)))
-        return {"macro_f1": metrics.macro_f1(golds, predicted),
+            if list(values) != [e.id for e in rows]:  # evaluate.py asserts the id sequence
+                raise ValueError(f"{found}: the ids are not those of the {where} gold file, in its order")
+            golds, predicted = golds + [e.gold for e in rows], predicted + list(values.values())
+            parts += [where] * len(rows)
+        return golds, predicted, parts
+
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """Macro-F1 (the mean of the label columns' F1), each column's F1, and exact match."""
+        golds, predictions = [self._row(g, "gold") for g in golds], [self._row(p) for p in predictions]
+        per_label = metrics.per_class_f1(golds, predictions, labels=range(len(self.columns)))
+        return {"macro_f1": metrics.macro_f1(golds, predictions),
                 **{f"f1_{c}": per_label[i] for i, c in enumerate(self.columns)},
-                "exact_match": metrics.accuracy(golds, predicted)}
+                "exact_match": metrics.accuracy(golds, predictions)}
 
 
 class EmitA(EmitTask):

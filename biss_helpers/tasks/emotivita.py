@@ -11,9 +11,10 @@ D have up to 2 decimals, without trailing zeros (``5``, ``3.25``), and are all g
 Submission: ``id,V,A,D`` with a header, values rounded to 2 decimals with a dot, one row per test id
 in test-file order, in ``biss_SubtaskB_unconstrained_run1.csv`` (official names
 ``TeamName_Subtask{A,B}_{constrained,unconstrained}_run{1,2}.csv``; A and B differ only in training,
-one dimension at a time or jointly, not in output). Metrics: Pearson r per dimension and their mean
-(main), MAE per dimension. The official ``evaluation.py`` pairs rows *by position* (no id join), so
-`score` refuses a submission whose ids are not in the gold file's order.
+one dimension at a time or jointly, not in output), zipped as ``biss.zip`` (the guidelines:
+TeamName.zip). Metrics: Pearson r per dimension and their mean (main), MAE per dimension. The official
+``evaluation.py`` pairs rows *by position* (no id join), so `score` refuses a submission whose ids
+are not in the gold file's order.
 
 >>> EMOTIVITA.verbalise((3.25, 2.75, 3.333))
 '3.25 2.75 3.33'
@@ -29,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submission, submission_file
 from .files import FormatError, parse_float, read_table, write_table
-from .ids import gold_pairs
 from .labels import NUMBER, numbers
+from .official import check, first, mean, paired
 
 DIMENSIONS = ("V", "A", "D")
 _NUMBER = rf"({NUMBER})"  # the numbers `labels.numbers` reads: "V: 1e999" is one number, too large
@@ -56,6 +57,7 @@ class Emotivita(Task):
     official = "Development set.csv, Test set.csv, Test set - Gold labels.csv"
     train_files = ("Development set.csv",)
     metric = "pearson_mean"
+    archive = Archive(f"{TEAM}.zip")  # the guidelines: up to 2 runs per subtask, zipped as TeamName.zip
     # Fallback: 3.0 on each dimension, the middle of the 1-5 scale; ExtremITA used 3.5. An answer
     # with only some dimensions keeps them and gets 3.0 for the others (still counted unparsed).
     fallback = (3.0, 3.0, 3.0)
@@ -129,21 +131,23 @@ class Emotivita(Task):
             predicted[key] = tuple(_value(row, c) for c in DIMENSIONS)
         return predicted
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = gold_pairs(self, submission, gold)
-        ids, order = [e.id for e in self.read(gold)], list(self.read_submission(submission))
-        if order != ids:  # same ids (gold_pairs checked), other order
-            at = next(i for i, (a, b) in enumerate(zip(order, ids, strict=True)) if a != b)
-            raise ValueError(f"submission row {at + 2} has id {order[at]!r} where the gold file has "
-                             f"{ids[at]!r}: the official scorer pairs rows by position, so write them "
-                             f"in the gold file's order")
-        scores = {}
+    def pair(self, submission, gold):
+        return paired(self, submission, gold, positional=True)  # evaluation.py pairs rows by position
+
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """Pearson's r per dimension, their mean (the main metric), and the MAE per dimension.
+
+        >>> scores = EMOTIVITA.measure([(1, 2, 3), (2, 3, 1), (3, 1, 2)], [(1, 2, 3), (2, 3, 1), (3, 1, 2.5)])
+        >>> scores["pearson_mean"], scores["pearson_D"], scores["mae_D"], list(scores)[:2]
+        (0.9869, 0.9608, 0.1667, ['pearson_mean', 'pearson_V'])
+        """
+        check(golds, predictions)
+        scores = {f"pearson_{dim}": metrics.pearson([g[k] for g in golds], [p[k] for p in predictions])
+                  for k, dim in enumerate(DIMENSIONS)}
+        scores["pearson_mean"] = mean([scores[f"pearson_{d}"] for d in DIMENSIONS])
         for k, dim in enumerate(DIMENSIONS):
-            scores[f"pearson_{dim}"] = metrics.pearson([g[k] for g in golds], [p[k] for p in predicted])
-        scores["pearson_mean"] = round(sum(scores[f"pearson_{d}"] for d in DIMENSIONS) / 3, 4)
-        for k, dim in enumerate(DIMENSIONS):
-            scores[f"mae_{dim}"] = metrics.mae([g[k] for g in golds], [p[k] for p in predicted])
-        return scores
+            scores[f"mae_{dim}"] = metrics.mae([g[k] for g in golds], [p[k] for p in predictions])
+        return first(self.metric, scores)
 
 
 EMOTIVITA = Emotivita()

@@ -13,10 +13,10 @@ an error. Regions use the scorer's spellings (``Emilia Romagna``, ``Friuli-Venez
 as the official one. Latitude and longitude are both given or both empty.
 Submission: the test file with the gold column(s) filled in, header ``id, text, region`` (A) or
 ``id, text, latitude, longitude`` (B) in this order, named ``TEAM.TRACK.SUBTASK.RUN``:
-``biss.standard.a.1.tsv`` / ``biss.standard.b.1.tsv``, unquoted, texts flattened to one line (the
-README allows an empty text). The official ``eval.py`` skips the header, uses only columns 3 (and 4)
-and pairs gold and prediction lines *by position*, so the test order is kept (and `score` refuses
-another order).
+``biss.standard.a.1.tsv`` / ``biss.standard.b.1.tsv`` (zipped: ``biss.zip``), unquoted, texts
+flattened to one line (the README allows an empty text). The official ``eval.py`` skips the header,
+uses only columns 3 (and 4) and pairs gold and prediction lines *by position*, so the test order is
+kept (and `score` refuses another order).
 Metrics: macro-F1 over the regions present (A); mean haversine distance in km, lower is better (B).
 
 >>> GEOLINGIT_B.verbalise((45.4642, 9.19)), GEOLINGIT_B.decode("[regione] Lombardia [geo] 45.46 9.19")
@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, flatten, submission_file
+from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submission, flatten, submission_file
 from .classify import LabelTask
 from .files import FormatError, parse_float, read_table, read_text, write_table
-from .ids import gold_pairs
 from .labels import Verbaliser, normalise, numbers
+from .official import paired
 
 # Official spellings (the scorer's), each with the coordinates of its regional capital: subtask B
 # decodes an answer that names only a region to that point.
@@ -97,6 +97,7 @@ class GeoLingItTask(Task):
     subtask = ""
     gold_columns: tuple[str, ...] = ()
     other_columns: tuple[str, ...] = ()  # the other subtask's gold: its file was given by mistake
+    archive = Archive(f"{TEAM}.zip")  # the README: the runs, zipped
 
     def read(self, paths) -> list[Example]:
         examples = []
@@ -141,17 +142,10 @@ class GeoLingItTask(Task):
             predicted[row["id"].strip()] = self._gold(row)
         return predicted
 
-    def _pairs(self, submission, gold):
+    def pair(self, submission, gold):
         # eval.py pairs lines by position: a reordered submission would be scored against the wrong
         # gold there, so it is an error here rather than silently realigned by id.
-        golds, predicted = gold_pairs(self, submission, gold)
-        order = list(self.read_submission(submission))
-        expected = [e.id for e in self.read(gold)]
-        if order != expected:
-            at = next(i for i, (a, b) in enumerate(zip(order, expected, strict=True)) if a != b)
-            raise ValueError(f"submission row {at + 2} has id {order[at]!r} where the gold file has "
-                             f"{expected[at]!r}: the official scorer pairs rows by position")
-        return golds, predicted
+        return paired(self, submission, gold, positional=True)
 
 
 class GeoLingItA(GeoLingItTask, LabelTask):
@@ -181,12 +175,8 @@ class GeoLingItA(GeoLingItTask, LabelTask):
         decoded = self.verbaliser.decode(head)
         return decoded if decoded.parsed or head == text else self.verbaliser.decode(text)
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = self._pairs(submission, gold)
-        # eval.py's classification_report averages over the regions in gold or predictions, not
-        # over all twenty: passing every region would count absent ones as F1 0.
-        return {"macro_f1": metrics.macro_f1(golds, predicted),
-                "accuracy": metrics.accuracy(golds, predicted)}
+    # `measure` is LabelTask's: eval.py's classification_report averages over the regions in gold or
+    # predictions, not over all twenty (an absent region would count as F1 0).
 
 
 class GeoLingItB(GeoLingItTask):
@@ -197,7 +187,7 @@ class GeoLingItB(GeoLingItTask):
                    "gradi decimali, per esempio \"45.46 9.19\".")
     official = "train_b.tsv, dev_b.tsv, test.tsv"
     train_files = ("train_b.tsv",)
-    metric = "mean_distance_km"
+    metric, higher_is_better = "mean_distance_km", False
     # Fallback: central Rome, ExtremITA's fallback and with Naples the most frequent point of the
     # data; it matches subtask A's fallback region (Lazio) and is near the centre of Italy.
     fallback = (41.9, 12.5)
@@ -238,9 +228,13 @@ class GeoLingItB(GeoLingItTask):
         region = VERBALISER.find(parts[0])[0]
         return Decoded(REGIONS[region], True) if region else Decoded(self.fallback, False)
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = self._pairs(submission, gold)
-        return {"mean_distance_km": metrics.mean_haversine_km(golds, predicted)}
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """The mean haversine distance in km (lower is better).
+
+        >>> GEOLINGIT_B.measure([(45.4642, 9.19), (41.9028, 12.4964)], [(41.9028, 12.4964)] * 2)
+        {'mean_distance_km': 238.4423}
+        """
+        return {"mean_distance_km": metrics.mean_haversine_km(golds, predictions)}
 
 
 GEOLINGIT_A, GEOLINGIT_B = GeoLingItA(), GeoLingItB()

@@ -17,7 +17,7 @@ one per (sub)task and named after the dataset of the reference rows: test_politi
 test_religious -> ``biss_taskB_XReligiousHate_run_1.csv`` (the 3,000 rows); any other dataset (the
 training rows) -> ``biss_<dataset>_run_1.csv``.
 Metric: macro-F1 over the two classes, per submission file (``macro_f1_taskA_textual``, ...) and
-over every tweet scored (``macro_f1``).
+over every tweet scored (``macro_f1``); `official.score_files` gives each dataset with its file(s).
 
 >>> [HASPEEDE.verbalise(1)] + [HASPEEDE.decode(text).prediction for text in ("Sì, è odio.", "non è odio")]
 ['odio', 1, 0]
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import metrics
+from .archive import unzipped
 from .base import TEAM, Example, as_paths
 from .classify import LabelTask
 from .files import FormatError, Record, open_text, parse_label, read_table, write_table
@@ -147,16 +147,15 @@ class HaSpeeDe(LabelTask):
                 predicted.setdefault(key, value)
         return predicted
 
-    def score(self, submission, gold) -> dict[str, float]:
-        """Each submission file must cover every gold tweet of the dataset(s) it touches; the
-        datasets no file touches are not scored (a task A run alone scores the political tweets)."""
+    def _files(self, submission, gold) -> tuple[list[Example], list[tuple[Path, list[str], list, list]]]:
+        """The gold examples, and (file, datasets, gold rows, predictions) of each submission file. A
+        file must hold every gold tweet of the dataset(s) it touches; the datasets no file touches are
+        not scored (a task A run alone scores the political tweets)."""
         examples = self.read(gold)
-        unlabelled = [e for e in examples if e.gold is None]
+        unlabelled = next((e for e in examples if e.gold is None), None)
         if unlabelled:
-            first = unlabelled[0]
-            raise ValueError(f"{first.source}: the gold file has no label for id {first.id!r}")
-        by_id = {e.id: e for e in examples}
-        scores: dict[str, float] = {}
+            raise ValueError(f"{unlabelled.source}: the gold file has no label for id {unlabelled.id!r}")
+        by_id, found = {e.id: e for e in examples}, []
         for file, labels in self.runs(submission).items():
             unknown = [i for i in labels if i not in by_id]
             if unknown:
@@ -166,15 +165,50 @@ class HaSpeeDe(LabelTask):
             rows = [e for e in examples if e.extra["dataset"] in datasets]
             values = align(list(labels), list(labels.values()), [e.id for e in rows],
                            f"the {'+'.join(datasets)} rows of {names(gold)}", str(file))
-            part = PARTS.search(file.name)
-            key = f"macro_f1_{part.group() if part else '+'.join(datasets)}"
-            scores[key if key not in scores else f"macro_f1_{file.stem}"] = metrics.macro_f1(
-                [e.gold for e in rows], values, labels=[0, 1])
-        predicted = self.read_submission(submission)
+            found.append((file, datasets, rows, values))
+        return examples, found
+
+    def pair(self, submission, gold):
+        """Every gold tweet of the datasets the submission files touch, once, in gold order; the part is
+        its dataset."""
+        examples, files = self._files(submission, gold)
+        predicted: dict[str, int] = {}
+        for _, _, rows, values in files:  # a tweet in two files: the first file's label (task A's)
+            for example, value in zip(rows, values, strict=True):
+                predicted.setdefault(example.id, value)
         scored = [e for e in examples if e.id in predicted]
-        golds, values = [e.gold for e in scored], [predicted[e.id] for e in scored]
-        return {"macro_f1": metrics.macro_f1(golds, values, labels=[0, 1]),
-                "accuracy": metrics.accuracy(golds, values), **scores}
+        return [e.gold for e in scored], [predicted[e.id] for e in scored], [self.part(e) for e in scored]
+
+    def part(self, example: Example) -> str:
+        return example.extra["dataset"]  # test_politics, test_religious
+
+    def report_parts(self, submission, gold) -> dict[str, tuple[list, list]]:
+        """The official results: each dataset with the submission file(s) that hold it, e.g.
+        ``test_politics (taskA_textual, taskB_XPoliticalHate)``; files of one dataset with different
+        labels are parts of their own (`official.score_files`)."""
+        groups: dict[tuple, list] = {}
+        for file, datasets, rows, values in self._files(submission, gold)[1]:
+            groups.setdefault(("+".join(datasets), tuple(values)), [rows, values, []])[2].append(_part(file))
+        return {f"{datasets} ({', '.join(parts)})": ([e.gold for e in rows], values)
+                for (datasets, _), (rows, values, parts) in groups.items()}
+
+    def score(self, submission, gold) -> dict[str, float]:
+        """`measure` over every tweet scored (`pair`), then the macro-F1 of each submission file
+        (``macro_f1_taskA_textual``, ...)."""
+        with unzipped(submission) as found:
+            scores = super().score(found, gold)
+            for file, datasets, rows, values in self._files(found, gold)[1]:
+                part = PARTS.search(file.name)
+                key = f"macro_f1_{part.group() if part else '+'.join(datasets)}"
+                scores[key if key not in scores else f"macro_f1_{file.stem}"] = self.measure(
+                    [e.gold for e in rows], values)["macro_f1"]
+        return scores
+
+
+def _part(file: Path) -> str:
+    """The official (sub)task of a submission file, from its name (else the name itself)."""
+    found = PARTS.search(file.name)
+    return found.group() if found else file.stem
 
 
 HASPEEDE = HaSpeeDe()

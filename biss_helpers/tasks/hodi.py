@@ -15,7 +15,8 @@ are kept as strings. ``rationales`` is a JSON-style list of 0-based character po
 Submission: ``biss.A.run1`` / ``biss.B.run1`` (the official scorer picks zip members whose lower-cased
 name holds ``run`` and ``.a.`` / ``.b.``), tab-separated ``id<TAB>homotransphobic`` (0/1) or
 ``id<TAB>rationales`` (``[11,12,13]``), rows in reference order, WITH a header line: the guidelines say
-no header, but the official scorer (compute_metrics.py) reads the columns by name.
+no header, but the official scorer (compute_metrics.py) reads the columns by name; both zipped in
+``biss.zip`` (the rules: teamName.zip).
 Metrics: A macro-F1; B the F1 of predicted against gold positions per post, averaged over posts
 (1 where both are empty).
 
@@ -46,6 +47,7 @@ from typing import Any
 
 from .base import (
     TEAM,
+    Archive,
     Decoded,
     Example,
     Task,
@@ -56,9 +58,9 @@ from .base import (
 )
 from .classify import LabelTask
 from .files import FormatError, Record, open_text, parse_label, read_table, write_table
-from .ids import gold_pairs
 from .inorder import TextWords
 from .labels import Verbaliser, normalise
+from .official import check, mean
 from .spans import Locator, after, place, quote, runs
 
 NONE = "nessuna"
@@ -72,6 +74,7 @@ class HodiTask(Task):
 
     subtask = ""        # "A" or "B": the submission file is TEAM.<subtask>.run1
     label_column = ""   # "homotransphobic" (A); B's files have "rationales"
+    archive = Archive(f"{TEAM}.zip")  # the rules: runs zipped as teamName.zip (A and B runs in one)
 
     def parse(self, row: Record, column: str) -> Any:
         """The official value in `row[column]` (None when empty: a blind file); FormatError if bad."""
@@ -220,15 +223,19 @@ class HodiB(HodiTask):
     def show(self, prediction: Any) -> str:
         return self.cell(prediction)
 
-    def score(self, submission, gold) -> dict[str, float]:
-        """Per-post F1 (Dice) of the positions, averaged over all posts, and over those with a
-        gold rationale alone (a model that never answers scores well on the first only)."""
-        truth, predicted = gold_pairs(self, submission, gold)
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """Per-post F1 (Dice) of the positions, averaged over all posts (1 for a post where gold and
+        prediction are both empty), and over the posts with a gold rationale alone (a model that never
+        answers scores well on the first only).
+
+        >>> HODI_B.measure([[1, 2, 3, 4], [], []], [[3, 4], [], [7]])
+        {'f1': 0.5556, 'f1_on_rationale_posts': 0.6667}
+        """
+        check(golds, predictions, "rationales")
         f1 = [2 * len(set(g) & set(p)) / (len(g) + len(p)) if g or p else 1.0
-              for g, p in zip(truth, predicted, strict=True)]
-        hateful = [f for f, g in zip(f1, truth, strict=True) if g]
-        return {"f1": round(sum(f1) / len(f1), 4),
-                "f1_on_rationale_posts": round(sum(hateful) / len(hateful), 4) if hateful else 1.0}
+              for g, p in zip(golds, predictions, strict=True)]
+        hateful = [f for f, g in zip(f1, golds, strict=True) if g]
+        return {"f1": mean(f1), "f1_on_rationale_posts": mean(hateful) if hateful else 1.0}
 
 
 HODI_A = HodiA()

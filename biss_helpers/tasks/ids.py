@@ -79,10 +79,13 @@ def names(paths: Sequence[str | Path] | str | Path) -> str:
     return ", ".join(map(str, [paths] if isinstance(paths, (str, Path)) else paths))
 
 
-def gold_pairs(task: Task, submission: str | Path, gold: Sequence[str | Path] | str | Path):
-    """(gold values, predicted values) in gold-file order, for `score`. Every gold example must
-    have a gold value and a prediction."""
-    examples = task.read(gold)
+def gold_pairs(task: Task, submission: str | Path, gold: Sequence[str | Path] | str | Path,
+               examples: Sequence | None = None, positional: bool = False):
+    """(gold values, predicted values) in gold-file order, for `score`. Every gold example (of
+    `examples` if given, else read from `gold`) must have a gold value and a prediction. `positional`:
+    the official scorer pairs rows by position, so the submission's rows must be in gold order too
+    (a reordered file would be scored against the wrong gold there: an error here, not a realignment)."""
+    examples = task.read(gold) if examples is None else examples
     unlabelled = [e for e in examples if e.gold is None]
     if unlabelled:
         raise ValueError(f"{unlabelled[0].source}: the gold file has no gold value for id "
@@ -90,4 +93,10 @@ def gold_pairs(task: Task, submission: str | Path, gold: Sequence[str | Path] | 
     predicted = task.read_submission(submission)
     ids = [e.id for e in examples]
     values = align(list(predicted), list(predicted.values()), ids, names(gold), str(submission))
+    order = list(predicted)
+    if positional and order != ids:  # the same ids (align checked), in another order
+        at = next(i for i, (a, b) in enumerate(zip(order, ids, strict=True)) if a != b)
+        raise ValueError(f"{submission}: submission row {at + 2} has id {order[at]!r} where the gold file "
+                         f"has {ids[at]!r}: the official scorer pairs rows by position, so write them in "
+                         f"the gold file's order ({names(gold)})")
     return [e.gold for e in examples], values

@@ -178,6 +178,9 @@ class LangLearn(LabelTask):
     def stratum(self, example: Example) -> str | None:
         return None if example.gold is None else f"{example.extra['dataset']}-{example.gold}"
 
+    def part(self, example: Example) -> str:
+        return example.extra["dataset"]  # results are per dataset: CItA, COWS-L2H
+
     def write_submission(self, ids, predictions, reference, path) -> list[Path]:
         examples, ordered = self.in_reference_order(ids, predictions, reference)
         tables: dict[str, list] = defaultdict(list)

@@ -45,10 +45,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from .. import metrics
 from .base import TEAM, Decoded, Example, Task, as_paths, flatten, submission_file
 from .conll import iob2, mentions, sentences, write_like
 from .files import FormatError
 from .labels import normalise
+from .official import check
 from .spans import place, quote
 from .tagging import Sentence
 
@@ -170,25 +172,43 @@ class Nermud(Task):
             raise FormatError(blind.extra["path"], None, "no tag column: a blind file, not a submission")
         return {e.id: e.gold for e in examples}
 
-    def score(self, submission, gold) -> dict[str, float]:
-        from .. import metrics
-
+    def pair(self, submission, gold):
+        """Each gold sentence's IOB2 tags with the submission file of the same name, sentence by sentence
+        and token by token as the official scorer aligns them; the part is the domain (``WN``, ``FIC``,
+        ``ADG``: the name's first part, or the whole name where two gold files share it)."""
         gold_files, files = as_paths(gold), _files(submission)
         by_key = {_key(f): f for f in files}
         if len(files) == len(gold_files) == 1:  # one file against one: whatever its name
             by_key = {_key(gold_files[0]): files[0]}
-        gold_tags, predicted, gold_mentions, found_mentions = [], [], set(), set()
-        for g in gold_files:
+        domains = [_key(g).split("_")[0] for g in gold_files]
+        golds, predicted, parts = [], [], []
+        for g, domain in zip(gold_files, domains, strict=True):
             if _key(g) not in by_key:
                 raise FileNotFoundError(f"{submission}: no submission file for {g.name} "
                                         f"(expected {TEAM}_{_key(g)}.tsv)")
-            for n, (tags, truth) in enumerate(_paired(by_key[_key(g)], g)):
-                gold_tags += [t[2:] or "O" for t in truth]
-                predicted += [t[2:] or "O" for t in tags]
-                gold_mentions |= {(g.name, n, *m) for m in mentions(truth)}
-                found_mentions |= {(g.name, n, *m) for m in mentions(tags)}
-        return {**metrics.token_scores(gold_tags, predicted, TYPES),
-                **metrics.set_scores(gold_mentions, found_mentions, prefix="entity_")}
+            for tags, truth in _paired(by_key[_key(g)], g):
+                golds.append(truth)
+                predicted.append(tags)
+                parts.append(domain if domains.count(domain) == 1 else _key(g))
+        return golds, predicted, parts
+
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """The official token-level scores on PER, LOC, ORG over every token (B-/I- prefixes dropped;
+        ``macro_f1`` the main one), and entity-level P/R/F1 of (sentence, first token, end, type).
+
+        >>> scores = NERMUD.measure([["B-PER", "I-PER", "O"]], [["B-PER", "O", "O"]])
+        >>> scores["macro_f1"], scores["f1_PER"], scores["entity_f1"]
+        (0.2222, 0.6667, 0.0)
+        """
+        check(golds, predictions, "sentences")
+        for n, (truth, tags) in enumerate(zip(golds, predictions, strict=True), start=1):
+            if len(truth) != len(tags):
+                raise ValueError(f"sentence {n}: {len(tags)} predicted tags for {len(truth)} tokens")
+        golds, predictions = [iob2(tags) for tags in golds], [iob2(tags) for tags in predictions]
+        tokens = [[t[2:] or "O" for tags in values for t in tags] for values in (golds, predictions)]
+        found = [{(n, *m) for n, tags in enumerate(values) for m in mentions(tags)}
+                 for values in (golds, predictions)]
+        return {**metrics.token_scores(*tokens, TYPES), **metrics.set_scores(*found, prefix="entity_")}
 
 
 def _paired(mine: Path, gold: Path):

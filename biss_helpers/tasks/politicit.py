@@ -14,8 +14,9 @@ Examples: each author's tweets, in file order, cut into chunks of about `TWEETS_
 consecutive tweets (ids ``<author>#<k>``, k from 0); gold = (gender, binary, multiclass).
 Submission (CodaLab): ``biss_results_run1.csv``, header ``label,gender,ideology_binary,
 ideology_multiclass``, one row per author in reference order, by majority vote over the author's
-chunks (ExtremITA's plain author ids, one per chunk, are accepted too).
-Metric: macro-F1 over authors for each label, and their mean (`mean_macro_f1`, the main one).
+chunks (ExtremITA's plain author ids, one per chunk, are accepted too), zipped in ``biss.zip``.
+Metric: macro-F1 over authors for each label (over the classes present), and their mean
+(`mean_macro_f1`, the main one).
 
 >>> POLITICIT.verbalise(("female", "left", "moderate_left"))
 'donna sinistra centrosinistra'
@@ -26,49 +27,18 @@ Metric: macro-F1 over authors for each label, and their mean (`mean_macro_f1`, t
 from __future__ import annotations
 
 import csv
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from .. import metrics
-from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submission, submission_file
 from .files import FormatError, _delimiter_hint, open_text, parse_label, read_table, write_table
+from .ideology import FALLBACK, LABELS, SIDE_OF, VALUES, WORDS, read
 from .ids import IdError, align, as_ids, names
-from .labels import edit_distance, normalise
+from .official import check, first, mean
 
 # Real authors have 40 tweets: 8 chunks each, short enough for a small model's context.
 TWEETS_PER_CHUNK = 5
-LABELS = ("gender", "ideology_binary", "ideology_multiclass")
-VALUES = {"gender": ("male", "female"), "ideology_binary": ("left", "right"),
-          "ideology_multiclass": ("left", "moderate_left", "moderate_right", "right")}
-WORDS = {"female": "donna", "male": "uomo", "left": "sinistra", "right": "destra",
-         "moderate_left": "centrosinistra", "moderate_right": "centrodestra"}  # ExtremITA's
-GENDERS = {"donna": "female", "uomo": "male", "female": "female", "male": "male",
-           "femmina": "female", "maschio": "male"}
-SIDES = {"sinistra": "left", "destra": "right", "centrosinistra": "moderate_left",
-         "centrodestra": "moderate_right", "left": "left", "right": "right",
-         "moderateleft": "moderate_left", "moderateright": "moderate_right"}
-ITALIAN = set(WORDS.values())
-SIDE_OF = {"left": "left", "moderate_left": "left", "moderate_right": "right", "right": "right"}
-# Most PoliticIT authors are men of the (moderate) left: the least costly guess per field.
-FALLBACK = ("male", "left", "moderate_left")
-
-
-def _typo(token: str, vocabulary: dict) -> str | None:
-    """The label of an Italian answer word of 5+ letters that `token` misspells (short words
-    like "uomo" and English aliases like "right" would catch ordinary words: "uno", "righe")."""
-    for word, label in vocabulary.items():
-        allowed = 2 if len(word) >= 10 else 1
-        if word in ITALIAN and len(word) >= 5 and edit_distance(token, word, allowed) <= allowed:
-            return label
-    return None
-
-
-def _find(tokens: list[str], vocabulary: dict) -> list[str]:
-    """Labels of the words of `vocabulary` in `tokens`, in order; typos only when no exact word
-    is there (so "ministra di destra" is read as "destra", not as a misspelt "sinistra")."""
-    exact = [vocabulary[t] for t in tokens if t in vocabulary]
-    return exact or [label for t in tokens if (label := _typo(t, vocabulary))]
 
 
 def _vote(values: list):
@@ -93,6 +63,10 @@ class PoliticIT(Task):
                    "(\"donna\" o \"uomo\"), l'orientamento (\"sinistra\" o \"destra\") e la posizione "
                    "(\"sinistra\", \"centrosinistra\", \"centrodestra\" o \"destra\"), in quest'ordine.")
     metric = "mean_macro_f1"
+    row_unit = ("The official scorer scores one prediction per author (ours: the majority vote over the "
+                f"author's rows), while a row is a block of about {TWEETS_PER_CHUNK} of the author's "
+                "tweets and measure counts each row once.")
+    archive = Archive(f"{TEAM}.zip")  # CodaLab takes the results file zipped
     fallback = FALLBACK
     official = "development.csv (tweets), development_test.csv (truth, one row per author)"
     train_files = ("politicIT_phase_2_train_public.csv",)  # the phase-2 training file ExtremITA read
@@ -168,19 +142,7 @@ class PoliticIT(Task):
                 for m in VALUES["ideology_multiclass"]]
 
     def read_answer(self, completion: str, example: Example | None = None) -> Decoded:
-        """Gender = the first gender word; binary = the side of the first ideology word;
-        multiclass = the second ideology word, else the first (one word answers both). Binary
-        and multiclass are kept as written even when they disagree: each is scored on its own,
-        and gold is not forced to agree either. A missing field takes FALLBACK's value and
-        makes `parsed` False."""
-        text = re.sub(r"\b(centro|moderate) (sinistra|destra|left|right)\b", r"\1\2",
-                      normalise(completion))
-        genders, sides = _find(text.split(), GENDERS), _find(text.split(), SIDES)
-        gender = genders[0] if genders else FALLBACK[0]
-        if not sides:
-            return Decoded((gender, *FALLBACK[1:]), False)
-        prediction = (gender, SIDE_OF[sides[0]], sides[1] if len(sides) > 1 else sides[0])
-        return Decoded(prediction, bool(genders))
+        return read(completion)  # `ideology.read`: the three labels, each where the answer says it
 
     def show(self, prediction) -> str:
         return ",".join(prediction)
@@ -226,24 +188,33 @@ class PoliticIT(Task):
             predicted[author] = self._gold(row)  # never None: the label columns are required
         return predicted
 
-    def score(self, submission, gold) -> dict[str, float]:
+    def pair(self, submission, gold):
+        """Each author's gold labels (of its first chunk, or of a truth file alone) with the submission's
+        row for the author, in gold order; one part, named for the gold file(s)."""
         rows, truth = self._scan(gold)
-        if rows:
-            authors = {}
-            for example in self.read(gold):
-                authors.setdefault(example.extra["author"], (example.gold, example.source))
-        else:  # a truth file alone
-            authors = {a: (value, row.source) for a, (value, row) in truth.items()}
-        unlabelled = [(a, s) for a, (g, s) in authors.items() if g is None]
+        authors = ({e.extra["author"]: (e.gold, e.source) for e in self.read(gold) if e.id.endswith("#0")}
+                   if rows else {a: (value, row.source) for a, (value, row) in truth.items()})
+        unlabelled = next(((a, s) for a, (g, s) in authors.items() if g is None), None)
         if unlabelled:
-            raise ValueError(f"{unlabelled[0][1]}: no gold labels for author {unlabelled[0][0]!r}")
+            raise ValueError(f"{unlabelled[1]}: no gold labels for author {unlabelled[0]!r}")
         predicted = self.read_submission(submission)
         values = align(list(predicted), list(predicted.values()), list(authors), names(gold), str(submission))
-        scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g, _ in authors.values()],
-                                                    [v[k] for v in values], labels=list(VALUES[c]))
+        part = " + ".join(path.name for path in as_paths(gold))
+        return [g for g, _ in authors.values()], values, [part] * len(values)
+
+    def measure(self, golds, predictions) -> dict[str, float]:
+        """Each label's macro-F1 over the classes in its gold or predictions (the official scorer's
+        scikit-learn macro-F1: an absent class is no class), and their mean, the main metric.
+
+        >>> POLITICIT.measure([("male", "left", "left")] * 2,
+        ...                   [("male", "left", "left"), ("female", "left", "left")])
+        {'mean_macro_f1': 0.7778, 'gender_macro_f1': 0.3333, 'ideology_binary_macro_f1': 1.0, ...}
+        """
+        check(golds, predictions, "authors")
+        golds, predictions = [self._check(g) for g in golds], [self._check(p) for p in predictions]
+        scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g in golds], [p[k] for p in predictions])
                   for k, c in enumerate(LABELS)}
-        scores["mean_macro_f1"] = round(sum(scores.values()) / 3, 4)
-        return scores
+        return first(self.metric, {**scores, "mean_macro_f1": mean(list(scores.values()))})
 
     def group(self, example: Example) -> str:
         return example.extra["author"]

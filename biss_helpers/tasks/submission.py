@@ -3,7 +3,8 @@
 format, with a count of everything that did not go as planned.
 
     predictions.tsv --rows of the task--> decode (tolerant; the fallback where nothing parses)
-        --> write_submission (official file(s), reference order) + SubmissionReport
+        --> write_submission (official file(s), reference order) --> package (the zip the rules
+        ask for, where they do) + SubmissionReport
 
 The command line's ``decode`` is a thin call to `submit`, and so are the notebooks.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from .. import outputs
 from . import get_task
+from .archive import package
 from .files import FormatError, write_table
 from .ids import IdError, align, names
 
@@ -41,7 +43,8 @@ from .ids import IdError, align, names
 class SubmissionReport:
     """What `submit` did: the rows of the task it decoded, how many completions did not parse
     (each got the task's fallback, counted per fallback value), the answer parts that were not
-    found in their input (left out), the rows of other tasks it skipped, the files written."""
+    found in their input (left out), the rows of other tasks it skipped, the files written (the
+    task's zip last, where its rules ask for one: `archive.package`)."""
 
     task: str
     rows: int
@@ -106,6 +109,9 @@ def submit(task_name: str, predictions, reference: Sequence[str | Path] | str | 
     try:
         if reference:
             files = task.write_submission(ids, values, reference, output)
+            # the zip the rules ask for (WiC-ITA, EMit, ...), beside the files it holds
+            zipped = package(task, files, output if folder else Path(output).parent)
+            files = [*files, zipped] if zipped else files
         else:
             align(ids, values, list(dict.fromkeys(ids)))  # no id twice
             files = [_two_columns(task, ids, values, output)]

@@ -15,9 +15,9 @@ score; a file with the other subtask's key is an error.
 Submission: ``{"id": ..., "label": 0|1}`` lines in ``binary.jsonl`` (``binary_eng.jsonl`` for the
 cross-lingual test), ``{"id": ..., "score": float}`` in ``ranking.jsonl`` / ``ranking_eng.jsonl``
 (``score``, as the official ``evaluation.py`` and example submission use, though the guidelines show
-``label``); the organisers take any of the four zipped with a ``description.txt``. The scorer looks
-predictions up by id, order-free; a missing id invalidates the file.
-Metric: macro-F1 over the two classes (subtask 1), Spearman's rho (subtask 2).
+``label``); the organisers take any of the four zipped with a ``description.txt`` (``biss.zip``). The
+scorer looks predictions up by id, order-free; a missing id invalidates the file. Metric: macro-F1
+over the classes present (subtask 1), Spearman's rho (subtask 2).
 
 >>> example = Example("fede.noun.1", {"lemma": "fede", "sentence1": "la fede conta",
 ...     "sentence2": "in buona fede .", "start1": 3, "end1": 7, "start2": 9, "end2": 13})
@@ -33,7 +33,8 @@ import math
 from pathlib import Path
 
 from .. import metrics
-from .base import Decoded, Example, Task, as_paths, find_submission, submission_file
+from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submission, submission_file
+from .classify import label_scores
 from .files import FormatError, read_jsonl, write_jsonl
 from .ids import align, gold_pairs, names
 from .labels import Verbaliser, normalise, numbers
@@ -49,6 +50,7 @@ def _number(value) -> bool:  # JSON's true is no int; an int is finite (isfinite
 class WicTask(Task):
     key = ""        # "label" or "score": the gold key and the submission key
     base = ""       # "binary" or "ranking": the submission file name
+    archive = Archive(f"{TEAM}.zip", description=True)  # the scorer opens a zip, with a description.txt
 
     def read(self, paths) -> list[Example]:
         examples = []
@@ -152,14 +154,14 @@ class WicTask(Task):
                 predicted[str(row["id"])] = self._official(value)
         return predicted
 
-    def _pairs(self, submission, gold):
-        golds, predicted = [], []
+    def pair(self, submission, gold):
+        """Each gold file with the submission file of its name (or the one file given), by id; the part
+        is that name: ``binary.jsonl`` (Italian), ``binary_eng.jsonl`` (English), as reported."""
+        golds, predicted, parts = [], [], []
         for name, paths in self._kinds(gold).items():
-            found = Path(submission)
-            found = found if found.is_file() else find_submission(found, name)
-            g, p = gold_pairs(self, found, paths)
-            golds, predicted = golds + g, predicted + p
-        return golds, predicted
+            g, p = gold_pairs(self, find_submission(submission, name), paths)
+            golds, predicted, parts = golds + g, predicted + p, parts + [name] * len(g)
+        return golds, predicted, parts
 
 
 class Wic1(WicTask):
@@ -204,10 +206,8 @@ class Wic1(WicTask):
                     break
         return self.verbaliser.decode(text)
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = self._pairs(submission, gold)
-        return {"macro_f1": metrics.macro_f1(golds, predicted, labels=[0, 1]),
-                "accuracy": metrics.accuracy(golds, predicted)}
+    def measure(self, golds, predictions) -> dict[str, float]:
+        return label_scores(golds, predictions, self.metric)  # macro-F1 over the classes present
 
 
 class Wic2(WicTask):
@@ -241,10 +241,9 @@ class Wic2(WicTask):
         found = numbers(completion)[:1]
         return Decoded(found[0], True) if found and 1 <= found[0] <= 4 else Decoded(self.fallback, False)
 
-    def score(self, submission, gold) -> dict[str, float]:
-        golds, predicted = self._pairs(submission, gold)
-        return {"spearman": metrics.spearman(golds, predicted),
-                "pearson": metrics.pearson(golds, predicted)}
+    def measure(self, golds, predictions) -> dict[str, float]:
+        return {"spearman": metrics.spearman(golds, predictions),  # the main metric, then Pearson's r
+                "pearson": metrics.pearson(golds, predictions)}
 
 
 WICITA_1, WICITA_2 = Wic1(), Wic2()
