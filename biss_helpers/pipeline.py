@@ -92,13 +92,11 @@ class _Stages:
     """Prints each stage as it starts and ends, with the time it took."""
 
     def __init__(self):
-        self.start = self.last = time.perf_counter()
+        self.start = time.perf_counter()
 
     def __call__(self, name: str, what: str) -> None:
-        now = time.perf_counter()
         print(f"\n[{STAGES.index(name) + 1}/{len(STAGES)} {name}] {what} "
-              f"({now - self.start:.0f} s since the start)", flush=True)
-        self.last = now
+              f"({time.perf_counter() - self.start:.0f} s since the start)", flush=True)
 
 
 def run_folder(settings: PipelineSettings) -> Path:
@@ -108,8 +106,13 @@ def run_folder(settings: PipelineSettings) -> Path:
     return course.path("pipeline", f"{short}-{time.strftime('%Y%m%d-%H%M%S')}")
 
 
-def test_rows(names) -> tuple[list[fourcol.Row], dict[str, tuple[list[Path], list[Path]]]]:
-    """The rows of each task's sample test file(s), and task -> (test files, gold files)."""
+def blind_rows(names) -> tuple[list[fourcol.Row], dict[str, tuple[list[Path], list[Path]]]]:
+    """The rows of each task's sample test file(s), and task -> (test files, gold files).
+
+    >>> rows, files = blind_rows(["haspeede"])
+    >>> len(rows), [path.name for path in files["haspeede"][1]]
+    (16, ['test_textual_gold.csv'])
+    """
     from .tasks import get_task
 
     rows, files = [], {}
@@ -141,7 +144,7 @@ def run(settings: PipelineSettings | None = None) -> Result:
                           official)
     print(data.line())
     workshop.write(folder / "data", data)
-    tests, files = test_rows(fourcol.counts(data.dev)) if settings.test else ([], {})
+    tests, files = blind_rows(fourcol.counts(data.dev)) if settings.test else ([], {})
     if tests:
         fourcol.write(folder / "data" / "test.tsv", tests)
         print(f"test: {len(tests)} rows of the samples' test files of {len(files)} tasks")

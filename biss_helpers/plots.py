@@ -141,11 +141,10 @@ def scoreboard(rows: list[dict], systems: list[str]):
         errors = [[max(0.0, v - lo) for v, (lo, _) in zip(values, spans, strict=True)],
                   [max(0.0, hi - v) for v, (_, hi) in zip(values, spans, strict=True)]]
         ax.bar(x, values, width, yerr=errors, capsize=2, label=system, alpha=0.85)
-    for k, row in enumerate(shown):
-        if "published_best" in row:
-            ax.hlines(row["published_best"], k - 0.45, k + 0.45, colors="black", linewidth=2,
-                      label="best published (EVALITA 2023 test)" if k == next(
-                          i for i, r in enumerate(shown) if "published_best" in r) else None)
+    marked = [k for k, row in enumerate(shown) if "published_best" in row]
+    for k in marked:  # one legend entry for all the ticks
+        ax.hlines(shown[k]["published_best"], k - 0.45, k + 0.45, colors="black", linewidth=2,
+                  label="best published (EVALITA 2023 test)" if k == marked[0] else None)
     ax.set_xticks(range(len(shown)), [f"{row['task']}\n{row['metric']}" for row in shown], rotation=60,
                   ha="right", fontsize=8)
     ax.axhline(0, color="grey", linewidth=0.8)
