@@ -20,11 +20,19 @@ import math
 from collections.abc import Sequence
 
 
-def _check(gold: Sequence, predicted: Sequence) -> None:
+def check(gold: Sequence, predicted: Sequence, what: str = "values") -> None:
+    """Gold and predicted `what` pair up one to one: the same number, at least one (every metric
+    here, and each task's `measure` before it flattens sentences or rows, starts with it).
+
+    >>> check([["O"]], [], "sentences")
+    Traceback (most recent call last):
+    ...
+    ValueError: 1 gold sentences but 0 predictions
+    """
     if len(gold) != len(predicted):
-        raise ValueError(f"{len(gold)} gold values but {len(predicted)} predictions")
+        raise ValueError(f"{len(gold)} gold {what} but {len(predicted)} predictions")
     if not gold:
-        raise ValueError("nothing to score: no gold values")
+        raise ValueError(f"nothing to score: no gold {what}")
 
 
 def _columns(gold: Sequence, predicted: Sequence, labels: Sequence | None) -> dict:
@@ -54,20 +62,20 @@ def macro_f1(gold: Sequence, predicted: Sequence, labels: Sequence | None = None
     """Mean of the per-class F1 (every class counts the same) over the classes in gold or
     predictions (or `labels`), as scikit-learn's ``f1_score(average="macro")``. For multi-label
     tasks pass rows of 0/1 indicators: the mean F1 over the label columns."""
-    _check(gold, predicted)
+    check(gold, predicted)
     f1 = [_prf(*_counts(*pair))[2] for pair in _columns(gold, predicted, labels).values()]
     return round(sum(f1) / len(f1), 4)
 
 
 def per_class_f1(gold: Sequence, predicted: Sequence, labels: Sequence) -> dict:
-    _check(gold, predicted)
+    check(gold, predicted)
     return {label: round(_prf(*_counts(*pair))[2], 4)
             for label, pair in _columns(gold, predicted, list(labels)).items()}
 
 
 def accuracy(gold: Sequence, predicted: Sequence) -> float:
     """Share of exact matches (for multi-label rows: every column right)."""
-    _check(gold, predicted)
+    check(gold, predicted)
     same = sum(tuple(g) == tuple(p) if isinstance(g, (list, tuple)) else g == p
                for g, p in zip(gold, predicted, strict=True))
     return round(same / len(gold), 4)
@@ -82,7 +90,7 @@ def _r(x: Sequence[float], y: Sequence[float]) -> float:
 
 def pearson(gold: Sequence[float], predicted: Sequence[float]) -> float:
     """Pearson's r; 0.0 when either side is constant (r is undefined there)."""
-    _check(gold, predicted)
+    check(gold, predicted)
     if len(set(gold)) < 2 or len(set(predicted)) < 2:
         return 0.0
     return round(_r(gold, predicted), 4)
@@ -104,14 +112,14 @@ def _ranks(values: Sequence[float]) -> list[float]:
 
 def spearman(gold: Sequence[float], predicted: Sequence[float]) -> float:
     """Spearman's rho (Pearson's r of the ranks); 0.0 when either side is constant."""
-    _check(gold, predicted)
+    check(gold, predicted)
     if len(set(gold)) < 2 or len(set(predicted)) < 2:
         return 0.0
     return round(_r(_ranks(gold), _ranks(predicted)), 4)
 
 
 def mae(gold: Sequence[float], predicted: Sequence[float]) -> float:
-    _check(gold, predicted)
+    check(gold, predicted)
     return round(math.fsum(abs(g - p) for g, p in zip(gold, predicted, strict=True)) / len(gold), 4)
 
 
@@ -125,7 +133,7 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def mean_haversine_km(gold: Sequence[tuple[float, float]], predicted: Sequence[tuple[float, float]]) -> float:
     """GeoLingIt subtask B: the mean distance in km (lower is better)."""
-    _check(gold, predicted)
+    check(gold, predicted)
     return round(sum(haversine_km(g, p) for g, p in zip(gold, predicted, strict=True)) / len(gold), 4)
 
 
@@ -137,7 +145,7 @@ def token_scores(gold: Sequence[str], predicted: Sequence[str], labels: Sequence
     >>> token_scores(["PER", "PER", "O", "LOC"], ["PER", "O", "O", "ORG"], ["PER", "LOC", "ORG"])["micro_f1"]
     0.4
     """
-    _check(gold, predicted)
+    check(gold, predicted)
     counts = {label: _counts(*pair) for label, pair in _columns(gold, predicted, list(labels)).items()}
     each = {label: _prf(*c) for label, c in counts.items()}
     scores = {f"macro_{name}": sum(v[k] for v in each.values()) / len(each)

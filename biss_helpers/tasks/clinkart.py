@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import outputs
-from ..metrics import set_scores
+from ..metrics import check, set_scores
 from .base import TEAM, Decoded, Example, Task, as_paths, find_submission, flatten, submission_file
 from .labels import normalise
-from .official import check, first
+from .official import first
 from .pubtator import documents
 from .spans import Locator, Span, after, at_word_edges, beside, candidates, numbered, sentences
 

@@ -33,7 +33,7 @@ from .. import metrics
 from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submission, submission_file
 from .files import FormatError, parse_float, read_table, write_table
 from .labels import NUMBER, numbers
-from .official import check, first, mean, paired
+from .official import first, mean, paired
 
 DIMENSIONS = ("V", "A", "D")
 _NUMBER = rf"({NUMBER})"  # the numbers `labels.numbers` reads: "V: 1e999" is one number, too large
@@ -141,7 +141,7 @@ class Emotivita(Task):
         >>> scores["pearson_mean"], scores["pearson_D"], scores["mae_D"], list(scores)[:2]
         (0.9869, 0.9608, 0.1667, ['pearson_mean', 'pearson_V'])
         """
-        check(golds, predictions)
+        metrics.check(golds, predictions)
         scores = {f"pearson_{dim}": metrics.pearson([g[k] for g in golds], [p[k] for p in predictions])
                   for k, dim in enumerate(DIMENSIONS)}
         scores["pearson_mean"] = mean([scores[f"pearson_{d}"] for d in DIMENSIONS])

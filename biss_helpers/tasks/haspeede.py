@@ -171,13 +171,7 @@ class HaSpeeDe(LabelTask):
     def pair(self, submission, gold):
         """Every gold tweet of the datasets the submission files touch, once, in gold order; the part is
         its dataset."""
-        examples, files = self._files(submission, gold)
-        predicted: dict[str, int] = {}
-        for _, _, rows, values in files:  # a tweet in two files: the first file's label (task A's)
-            for example, value in zip(rows, values, strict=True):
-                predicted.setdefault(example.id, value)
-        scored = [e for e in examples if e.id in predicted]
-        return [e.gold for e in scored], [predicted[e.id] for e in scored], [self.part(e) for e in scored]
+        return _every_tweet(*self._files(submission, gold), self.part)
 
     def part(self, example: Example) -> str:
         return example.extra["dataset"]  # test_politics, test_religious
@@ -196,13 +190,24 @@ class HaSpeeDe(LabelTask):
         """`measure` over every tweet scored (`pair`), then the macro-F1 of each submission file
         (``macro_f1_taskA_textual``, ...)."""
         with unzipped(submission) as found:
-            scores = super().score(found, gold)
-            for file, datasets, rows, values in self._files(found, gold)[1]:
+            examples, files = self._files(found, gold)  # read once, for both kinds of score
+            scores = self.measure(*_every_tweet(examples, files, self.part)[:2])
+            for file, datasets, rows, values in files:
                 part = PARTS.search(file.name)
                 key = f"macro_f1_{part.group() if part else '+'.join(datasets)}"
                 scores[key if key not in scores else f"macro_f1_{file.stem}"] = self.measure(
                     [e.gold for e in rows], values)["macro_f1"]
         return scores
+
+
+def _every_tweet(examples, files, part) -> tuple[list, list, list[str]]:
+    """(gold labels, predictions, parts) of every gold tweet some file holds, once, in gold order."""
+    predicted: dict[str, int] = {}
+    for _, _, rows, values in files:  # a tweet in two files: the first file's label (task A's)
+        for example, value in zip(rows, values, strict=True):
+            predicted.setdefault(example.id, value)
+    scored = [e for e in examples if e.id in predicted]
+    return [e.gold for e in scored], [predicted[e.id] for e in scored], [part(e) for e in scored]
 
 
 def _part(file: Path) -> str:

@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..metrics import check
 from .base import (
     TEAM,
     Archive,
@@ -60,7 +61,7 @@ from .classify import LabelTask
 from .files import FormatError, Record, open_text, parse_label, read_table, write_table
 from .inorder import TextWords
 from .labels import Verbaliser, normalise
-from .official import check, mean
+from .official import mean
 from .spans import Locator, after, place, quote, runs
 
 NONE = "nessuna"

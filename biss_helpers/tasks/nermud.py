@@ -50,7 +50,6 @@ from .base import TEAM, Decoded, Example, Task, as_paths, flatten, submission_fi
 from .conll import iob2, mentions, sentences, write_like
 from .files import FormatError
 from .labels import normalise
-from .official import check
 from .spans import place, quote
 from .tagging import Sentence
 
@@ -200,7 +199,7 @@ class Nermud(Task):
         >>> scores["macro_f1"], scores["f1_PER"], scores["entity_f1"]
         (0.2222, 0.6667, 0.0)
         """
-        check(golds, predictions, "sentences")
+        metrics.check(golds, predictions, "sentences")
         for n, (truth, tags) in enumerate(zip(golds, predictions, strict=True), start=1):
             if len(truth) != len(tags):
                 raise ValueError(f"sentence {n}: {len(tags)} predicted tags for {len(truth)} tokens")

@@ -53,20 +53,6 @@ def first(metric: str, scores: dict[str, float]) -> dict[str, float]:
     return {metric: scores[metric], **{k: v for k, v in scores.items() if k != metric}}
 
 
-def check(golds: Sequence, predictions: Sequence, what: str = "values") -> None:
-    """Gold and predicted values pair up one to one: the same number, at least one.
-
-    >>> check([1, 0], [1])
-    Traceback (most recent call last):
-    ...
-    ValueError: 2 gold values but 1 predicted values
-    """
-    if len(golds) != len(predictions):
-        raise ValueError(f"{len(golds)} gold {what} but {len(predictions)} predicted {what}")
-    if not golds:
-        raise ValueError(f"nothing to score: no gold {what}")
-
-
 def paired(task: Task, submission: str | Path, gold: Gold, positional: bool = False
            ) -> tuple[list, list, list[str]]:
     """`Task.pair`'s default: one pair per gold example, by id (`ids.gold_pairs`; `positional`: the

@@ -35,7 +35,7 @@ from .base import TEAM, Archive, Decoded, Example, Task, as_paths, find_submissi
 from .files import FormatError, _delimiter_hint, open_text, parse_label, read_table, write_table
 from .ideology import FALLBACK, LABELS, SIDE_OF, VALUES, WORDS, read
 from .ids import IdError, align, as_ids, names
-from .official import check, first, mean
+from .official import first, mean
 
 # Real authors have 40 tweets: 8 chunks each, short enough for a small model's context.
 TWEETS_PER_CHUNK = 5
@@ -210,7 +210,7 @@ class PoliticIT(Task):
         ...                   [("male", "left", "left"), ("female", "left", "left")])
         {'mean_macro_f1': 0.7778, 'gender_macro_f1': 0.3333, 'ideology_binary_macro_f1': 1.0, ...}
         """
-        check(golds, predictions, "authors")
+        metrics.check(golds, predictions, "authors")
         golds, predictions = [self._check(g) for g in golds], [self._check(p) for p in predictions]
         scores = {f"{c}_macro_f1": metrics.macro_f1([g[k] for g in golds], [p[k] for p in predictions])
                   for k, c in enumerate(LABELS)}
