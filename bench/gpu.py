@@ -156,7 +156,7 @@ def bench(name: str, steps: int, batch_size: int, grad_accum: int, max_tokens: i
     """One model shape: build, save, preflight, load in 4 bit, LoRA, train; the JSON line's dict."""
     import torch
 
-    from biss_helpers import env, memory, models, training
+    from biss_helpers import env, memory, models, monitor, training
 
     title, config_dict = SHAPES[name]
     result = {"bench": "gpu", "model": name, "shape": title, **device_info(), "steps_asked": steps,
@@ -190,7 +190,7 @@ def bench(name: str, steps: int, batch_size: int, grad_accum: int, max_tokens: i
         rows = random_rows(tokenizer, steps * batch_size * grad_accum, max_tokens, settings, seed)
         try:
             model, tokenizer = models.load_model(str(folder), "4bit")
-            result["weights_loaded_gb"] = round(memory.measured_weights_gb(model), 3)
+            result["weights_loaded_gb"] = round(monitor.measured_weights_gb(model), 3)
             model = models.add_lora(model, models.LoraSettings())
             run = training.train(model, tokenizer, rows, None, settings)
         except torch.cuda.OutOfMemoryError as error:  # a result too: the estimate said it would fit?

@@ -12,6 +12,7 @@ offline mode: dbmdz/bert-base-italian-xxl-cased -> minilm (all-MiniLM-L6-v2, ...
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sys
@@ -56,6 +57,27 @@ STAND_INS: dict[str, tuple[str, ...]] = {
 def offline() -> bool:
     """True when ``BISS_OFFLINE`` is set to 1/true/yes: the only place the switch is read."""
     return os.environ.get(OFFLINE_VARIABLE, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+# bitsandbytes 0.50, on a CPU with AVX512-BF16, tries when imported to load an optional fused kernel
+# from the Hub (the `kernels` package, not installed; no network offline anyway) and logs a warning
+# when it cannot. Harmless: it then uses its own CPU kernel (and `models.keep_4bit_trainable` keeps
+# training off that kernel anyway). transformers' Trainer imports peft, which imports bitsandbytes,
+# so even Lab 1's BERT run printed it, in red, to a participant who can do nothing about it.
+KERNELS_LOGGER = "bitsandbytes.backends.cpu.ops"
+KERNELS_NOTICE = "Failed to load CPU gemm_4bit_forward from kernels-community"
+
+
+def _not_kernels_notice(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(KERNELS_NOTICE)
+
+
+def quiet_libraries() -> None:
+    """Drop the one known-harmless notice above (a filter on its logger; nothing is imported). It
+    is logged once, when bitsandbytes is first imported, so this runs first: in `setup`."""
+    logger = logging.getLogger(KERNELS_LOGGER)
+    if _not_kernels_notice not in logger.filters:
+        logger.addFilter(_not_kernels_notice)
 
 
 def is_colab() -> bool:
@@ -146,6 +168,7 @@ def setup(seed: int = 42) -> Runtime:
     >>> runtime = setup(seed=42)  # doctest: +SKIP
     device: cpu | precision: fp32 | colab: False | offline: True
     """
+    quiet_libraries()  # first: before anything imports bitsandbytes
     import torch
 
     seed_everything(seed)

@@ -172,3 +172,21 @@ def histogram(lengths: Sequence[RowLength], max_tokens: int | None = None):
     from . import plots
 
     return plots.token_length_histogram_by_task(by_task(lengths), max_tokens)
+
+
+# Lab 1: one sentence per example, cut at `max_length` (an encoder reads it whole or not at all).
+def token_lengths(tokenizer, texts) -> list[int]:
+    """Tokens per text, special tokens included (what `max_length` has to cover)."""
+    return [len(ids) for ids in tokenizer(list(texts))["input_ids"]]
+
+
+def suggest_max_length(lengths, coverage: float = 0.95, limit: int = 512) -> int:
+    """Smallest multiple of 8 covering `coverage` of the texts: the few longer ones get cut,
+    and every batch is shorter (attention costs grow with the square of the length).
+
+    >>> suggest_max_length([10, 12, 30], coverage=0.6)
+    16
+    """
+    ranked = sorted(lengths)
+    needed = ranked[min(len(ranked) - 1, math.ceil(coverage * len(ranked)) - 1)]
+    return min(limit, 8 * math.ceil(needed / 8))

@@ -12,19 +12,19 @@ more gradient accumulation (the same effective batch), then shorter sequences.
 format               GiB
 fp32                4.66
 fp16/bf16           2.33
-int8                1.40
-nf4                 0.99
-nf4 + double quant  0.95
+int8                1.86
+nf4                 1.46
+nf4 + double quant  1.41
 >>> plan = estimate(count, max_tokens=384, batch_size=8)
 >>> round(plan.logits, 2), plan.fits(T4_BUDGET_GB)
 (5.14, True)
->>> preflight("meta-llama/Llama-3.2-1B-Instruct", max_tokens=384, batch_size=64)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import env
 
@@ -82,9 +82,10 @@ def count_parameters(name_or_config) -> ParameterCount:
     if isinstance(name_or_config, PretrainedConfig):
         config = copy.deepcopy(name_or_config)
         name = config.name_or_path or config.model_type
-    else:
-        name = str(name_or_config)
-        config = AutoConfig.from_pretrained(env.resolve_model(name))
+    else:  # offline, the stand-in's numbers come under its own name
+        name, path = str(name_or_config), env.resolve_model(str(name_or_config))
+        config = AutoConfig.from_pretrained(path)
+        name = name if path == name else f"{Path(path).name} (offline stand-in for {name})"
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # a pre-quantised checkpoint: count the plain architecture
     with init_empty_weights():
@@ -107,9 +108,12 @@ def count_parameters(name_or_config) -> ParameterCount:
 
 
 def weights_table(count: ParameterCount) -> list[dict]:
-    """GiB of the weights per format; quantised formats keep the non-linear parameters in fp16."""
-    formats = [("fp32", 4, 4), ("fp16/bf16", 2, 2), ("int8", 1, 2), ("nf4", NF4_BYTES, 2),
-               ("nf4 + double quant", NF4_DQ_BYTES, 2)]
+    """GiB of the weights per format. Loaded in 8 or 4 bit for training, the parameters that are not
+    quantised (embeddings, norms, an untied head) are fp32: `prepare_model_for_kbit_training` casts
+    them up, because their updates and the norms' sums lose too much in 16 bit. So the last row is
+    the weights part of `estimate`."""
+    formats = [("fp32", 4, 4), ("fp16/bf16", 2, 2), ("int8", 1, 4), ("nf4", NF4_BYTES, 4),
+               ("nf4 + double quant", NF4_DQ_BYTES, 4)]
     return [{"format": name, "bytes_per_linear": linear, "bytes_per_other": other,
              "gb": (count.linear * linear + count.other * other) / GIB} for name, linear, other in formats]
 
@@ -141,11 +145,10 @@ class MemoryEstimate:
         return self.total <= budget_gb
 
     def summary(self) -> str:
-        parts = [("weights", self.weights), ("lora", self.lora), ("activations", self.activations),
-                 ("logits", self.logits), ("overhead", self.overhead), ("total", self.total)]
+        parts = ("weights", "lora", "activations", "logits", "overhead", "total")
         head = (f"{self.name}: max_tokens {self.max_tokens}, batch {self.batch_size}, "
                 f"{self.lora_params / 1e6:.1f}M LoRA parameters")
-        return "\n".join([head] + [f"  {part:12} {gb:6.2f} GiB" for part, gb in parts])
+        return "\n".join([head] + [f"  {part:12} {getattr(self, part):6.2f} GiB" for part in parts])
 
 
 def estimate(name_or_count, max_tokens: int, batch_size: int, lora_r: int = 16, targets=None,
@@ -191,16 +194,18 @@ class Preflight:
 
 
 def default_budget_gb() -> float:
-    """Free memory of the current GPU, or `T4_BUDGET_GB` without one."""
+    """Free memory of the current GPU, or `T4_BUDGET_GB` (a T4's usable share) without one."""
     import torch
 
     return torch.cuda.mem_get_info()[0] / GIB if torch.cuda.is_available() else T4_BUDGET_GB
 
 
 def preflight(model, max_tokens: int, batch_size: int, grad_accum: int = 1, budget_gb: float | None = None,
-              **estimate_kwargs) -> Preflight:
+              longest: int | None = None, **estimate_kwargs) -> Preflight:
     """Check the settings against the budget, recommend ones that fit, and print a short report.
-    Call it before loading the model: the default budget is the GPU memory free now."""
+    Call it before loading the model: the default budget is the GPU memory free now. `longest`, the
+    longest training row in tokens, is as short as a recommended `max_tokens` can go (a row longer
+    than `max_tokens` is refused, never cut); without it, `MIN_TOKENS`."""
     count = model if isinstance(model, ParameterCount) else count_parameters(model)
     budget = default_budget_gb() if budget_gb is None else budget_gb
     asked = found = estimate(count, max_tokens, batch_size, **estimate_kwargs)
@@ -208,8 +213,9 @@ def preflight(model, max_tokens: int, batch_size: int, grad_accum: int = 1, budg
     while not found.fits(budget) and batch > 1:  # halve the batch, keep the effective batch
         batch = max(d for d in range(1, batch // 2 + 1) if effective % d == 0)
         found = estimate(count, tokens, batch, **estimate_kwargs)
-    while not found.fits(budget) and tokens > MIN_TOKENS:
-        tokens = max(MIN_TOKENS, tokens - TOKENS_STEP)
+    floor = min(max_tokens, max(MIN_TOKENS, longest or 0))
+    while not found.fits(budget) and tokens > floor:
+        tokens = max(floor, tokens - TOKENS_STEP)
         found = estimate(count, tokens, batch, **estimate_kwargs)
     if asked.fits(budget):
         verdict = f"fits: {asked.total:.2f} of {budget:.2f} GiB"
@@ -217,13 +223,13 @@ def preflight(model, max_tokens: int, batch_size: int, grad_accum: int = 1, budg
         verdict = (f"does not fit ({asked.total:.2f} > {budget:.2f} GiB): use batch_size={batch}, "
                    f"grad_accum={effective // batch} (same effective batch {effective}), "
                    f"max_tokens={tokens}: {found.total:.2f} GiB")
-        if tokens < max_tokens:
+        if tokens < max_tokens and not longest:  # with `longest`, every row fits the shorter length
             verdict += (f"; trim the training files to {tokens} tokens (lengths.trim_inputs, notebook 02): "
                         "a longer row is refused, never cut")
-    else:
+    else:  # no recommendation: the settings asked for come back
         verdict = (f"DOES NOT FIT: even batch_size=1 and max_tokens={tokens} need {found.total:.2f} GiB, "
-                   f"more than the {budget:.2f} GiB budget. Use a smaller model.")
-    if not found.fits(budget):  # no recommendation: the settings asked for come back
+                   f"more than the {budget:.2f} GiB budget. Use a smaller model"
+                   + (f", or rows shorter than {longest} tokens (notebook 02)." if longest else "."))
         batch, tokens, found = batch_size, max_tokens, None
     result = Preflight(asked, budget, asked.fits(budget), batch, effective // batch, tokens, found, verdict)
     print(asked.summary())
@@ -231,22 +237,3 @@ def preflight(model, max_tokens: int, batch_size: int, grad_accum: int = 1, budg
     print(f"settings: batch_size={result.batch_size} grad_accum={result.grad_accum} "
           f"max_tokens={result.max_tokens}")
     return result
-
-
-def measured_weights_gb(model) -> float:
-    """GiB of a loaded model's parameters and buffers (`get_memory_footprint`) plus what that
-    leaves out: the quantisation state bitsandbytes hangs on each quantised weight (NF4 absmax,
-    its second-level constants and code books; int8 row scales), real memory all the same."""
-    import torch
-
-    total, seen = model.get_memory_footprint(), set()
-    for param in model.parameters():
-        state = getattr(param, "quant_state", None)
-        tensors = [getattr(param, "SCB", None)]
-        for part in (state, getattr(state, "state2", None)):
-            tensors += list(vars(part).values()) if part is not None else []
-        for tensor in tensors:
-            if isinstance(tensor, torch.Tensor) and (tensor.data_ptr(), tensor.nbytes) not in seen:
-                seen.add((tensor.data_ptr(), tensor.nbytes))
-                total += tensor.nbytes
-    return total / GIB

@@ -14,6 +14,9 @@ LoRA r=16 alpha=32 on q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_p
 from __future__ import annotations
 
 import os
+import sys
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,15 +100,6 @@ def _check_folder(path: str, needed: str, what: str) -> None:
                          f"run that has not saved yet?)")
 
 
-def _device_map():
-    import torch
-
-    if not torch.cuda.is_available():
-        return {"": "cpu"}
-    # Under torchrun each process puts its whole copy on its own GPU.
-    return {"": int(os.environ.get("LOCAL_RANK", 0))}
-
-
 def load_model(name: str, quantization: str | None = "4bit", training: bool = True,
                gradient_checkpointing: bool = True):
     """(model, tokenizer) for a hub id or local folder (offline: the stand-in of `env`).
@@ -113,6 +107,7 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
     With `training`, the model is made ready for k-bit training (norms in fp32, input gradients
     for checkpointing) and the tokenizer pads on the right; otherwise on the left, for generation.
     """
+    env.quiet_libraries()  # where `setup` was not called (a script): before bitsandbytes loads
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -123,11 +118,12 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
     dtype = compute_dtype()
     if quantization == "8bit" and not torch.cuda.is_available():
         raise ValueError("8-bit loading needs a GPU with bitsandbytes; on a CPU use '4bit' or None")
+    device = int(os.environ.get("LOCAL_RANK", 0)) if torch.cuda.is_available() else "cpu"  # torchrun: its GPU
     model = AutoModelForCausalLM.from_pretrained(
-        path, quantization_config=quantization_config(quantization), dtype=dtype,
-        device_map=_device_map())
+        path, quantization_config=quantization_config(quantization), dtype=dtype, device_map={"": device})
     model.config.pad_token_id = tokenizer.pad_token_id
     if training:
+        keep_4bit_trainable(model)
         if quantization:  # norms and embeddings to fp32, every base weight frozen
             from peft import prepare_model_for_kbit_training
 
@@ -153,10 +149,8 @@ def lora_targets(model) -> list[str]:
     head = model.get_output_embeddings()
     names = []
     for full, module in model.named_modules():
-        if module is head or not isinstance(module, torch.nn.Linear):
-            continue
-        if "lora_" in full:  # an adapter already there is not a target
-            continue
+        if module is head or not isinstance(module, torch.nn.Linear) or "lora_" in full:
+            continue  # not linear, the head, or an adapter already there
         short = full.rsplit(".", 1)[-1]
         if short not in names:
             names.append(short)
@@ -170,12 +164,35 @@ def trainable_parameters(model) -> tuple[int, int]:
     the values it holds, so the total matches the model card."""
     trainable = total = 0
     for parameter in model.parameters():
-        n = parameter.numel()
-        if getattr(parameter, "quant_state", None) is not None:  # bitsandbytes Params4bit
-            n = n * 2
+        n = parameter.numel() * (1 if getattr(parameter, "quant_state", None) is None else 2)  # Params4bit
         total += n
         trainable += n if parameter.requires_grad else 0
     return trainable, total
+
+
+def keep_4bit_trainable(model):
+    """`model` with bitsandbytes' CPU inference fast path off in every 4-bit layer (undone where it ran).
+    On an AVX512-BF16 CPU, a pass in eval mode without gradients (the Trainer's evaluation, generation)
+    repacks the weights for a bf16 kernel, `gemv_4bit`, until a checkpoint save unpacks them; training
+    passes in between run through it, and it has no backward ("gemv_4bit: an autograd kernel was not
+    registered"): no gradient flows through the frozen weights, LoRA gradients below the top are wrong."""
+    for module in (m for m in model.modules() if hasattr(m, "support_avx512bf16_for_cpu")):  # Linear4bit
+        module.support_avx512bf16_for_cpu = False
+        state = getattr(module.weight, "quant_state", None)
+        if getattr(state, "packing_format_for_cpu", False):  # bitsandbytes' own inverse (best effort:
+            # scales were rounded to bf16), from the layer's module: the package never imports bitsandbytes
+            unpack = sys.modules[type(module).__module__]._convert_weight_packed_for_cpu_inverse
+            module.weight.data, module.weight.quant_state = unpack(module.weight.data, state)
+    return model
+
+
+@contextmanager
+def _peft_wrapping():
+    # peft 0.21.2's PeftModel.__init__ reads `model.is_gradient_checkpointing`, which transformers 5.23
+    # deprecates (FutureWarning "... Use `is_activation_checkpointing`"): peft's call, not ours.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+        yield
 
 
 def add_lora(model, settings: LoraSettings | None = None):
@@ -187,7 +204,8 @@ def add_lora(model, settings: LoraSettings | None = None):
     targets = settings.targets or lora_targets(model)
     config = LoraConfig(r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
                         target_modules=targets, bias="none", task_type="CAUSAL_LM")
-    model = get_peft_model(model, config)
+    with _peft_wrapping():
+        model = get_peft_model(keep_4bit_trainable(model), config)
     trainable, total = trainable_parameters(model)
     print(f"LoRA r={settings.r} alpha={settings.alpha} on {', '.join(targets)}: "
           f"{trainable:,} trainable of {total:,} parameters ({100 * trainable / total:.2f}%)")
@@ -219,7 +237,9 @@ def load_adapter(adapter: str, quantization: str | None = "auto", training: bool
     elif quantization == "auto":
         quantization = "4bit"
     model, tokenizer = load_model(base, quantization, training=False)
-    model = PeftModel.from_pretrained(model, adapter, is_trainable=training)
+    model = keep_4bit_trainable(model) if training else model
+    with _peft_wrapping():
+        model = PeftModel.from_pretrained(model, adapter, is_trainable=training)
     if merge:
         model = model.merge_and_unload()
         print(f"adapter merged into a {compute_dtype()} copy of {base}: faster per token; its answers can "

@@ -1,9 +1,11 @@
-"""What a training run records, as a `Trainer` callback: the train and dev loss at every log, peak GPU
-memory, tokens per second of training steps (evaluation and checkpoints left out), and the padding
-of the batches trained each epoch, counted from the attention masks the model receives.
+"""What a training run measures, and how to read it. The `Monitor` callback records the train and dev
+loss at every log, peak GPU memory, tokens per second of training steps (evaluation and checkpoints
+left out), and the padding of the batches trained each epoch, counted from the attention masks the
+model receives. `measured_weights_gb` is what a loaded model's weights take; `epoch_history` turns
+Lab 1's Trainer log into one row per epoch; `diagnose` says in one sentence what a dev curve shows.
 
-`training.train` adds it to every run; its `history` becomes `TrainResult.history`, plotted by
-`plots.training_curves`.
+`training.train` adds the callback to every run; its `history` becomes `TrainResult.history`,
+plotted by `plots.training_curves`.
 
 >>> monitor = monitor_class()()  # doctest: +SKIP
 >>> trainer = Trainer(..., callbacks=[monitor])  # doctest: +SKIP
@@ -82,3 +84,58 @@ def monitor_class():
             self.history.append(row)
 
     return Monitor
+
+
+def measured_weights_gb(model) -> float:
+    """GiB of a loaded model's parameters and buffers (`get_memory_footprint`) plus what that
+    leaves out: the quantisation state bitsandbytes hangs on each quantised weight (NF4 absmax,
+    its second-level constants and code books; int8 row scales), real memory all the same."""
+    import torch
+
+    total, seen = model.get_memory_footprint(), set()
+    for param in model.parameters():
+        state = getattr(param, "quant_state", None)
+        tensors = [getattr(param, "SCB", None)]
+        for part in (state, getattr(state, "state2", None)):
+            tensors += list(vars(part).values()) if part is not None else []
+        for tensor in tensors:
+            if isinstance(tensor, torch.Tensor) and (tensor.data_ptr(), tensor.nbytes) not in seen:
+                seen.add((tensor.data_ptr(), tensor.nbytes))
+                total += tensor.nbytes
+    return total / 2**30
+
+
+def diagnose(history: list[dict], unit: str = "step") -> str:
+    """What the dev loss of a history (`training.train`'s, or Lab 1's per epoch: ``unit="epoch"``)
+    says, in one sentence: still falling at the end (the model is still learning what generalises:
+    more training would help), or lowest earlier and no lower after (from there on it fits the
+    training rows' particulars: overfitting, or noise on a small dev set).
+
+    >>> diagnose([{"epoch": 1, "dev_loss": 0.9}, {"epoch": 2, "dev_loss": 0.7}], "epoch")
+    'dev loss fell to its lowest at the last epoch (2: 0.700): still learning; more epochs would help'
+    """
+    dev = [(row[unit], row["dev_loss"]) for row in history if "dev_loss" in row]
+    if len(dev) < 2:
+        return f"dev loss measured {len(dev)} time(s): too few points to read a trend"
+    (best_at, best), (last_at, last) = min(dev, key=lambda point: point[1]), dev[-1]
+    if best_at == last_at:
+        return (f"dev loss fell to its lowest at the last {unit} ({best_at}: {best:.3f}): still learning; "
+                f"more {unit}s would help")
+    after = sum(at > best_at for at, _ in dev)
+    return (f"dev loss was lowest at {unit} {best_at} ({best:.3f}); the {after} evaluation(s) after it were "
+            f"higher (last {last:.3f}): past that point the model fits the training rows more than "
+            f"what generalises (overfitting), or the dev set is too small to tell; the kept checkpoint "
+            f"is {unit} {best_at}")
+
+
+def epoch_history(log_history: list[dict]) -> list[dict]:
+    """The Trainer's log, one row per epoch: train loss, dev loss, dev macro-F1 and accuracy."""
+    rows: dict[int, dict] = {}
+    for entry in log_history:
+        row = rows.setdefault(round(entry.get("epoch", 0)), {"epoch": round(entry.get("epoch", 0))})
+        if "loss" in entry:
+            row["train_loss"] = entry["loss"]
+        if "eval_loss" in entry:
+            row.update(dev_loss=entry["eval_loss"], dev_macro_f1=entry["eval_macro_f1"],
+                       dev_accuracy=entry["eval_accuracy"])
+    return [row for _, row in sorted(rows.items()) if "dev_loss" in row]

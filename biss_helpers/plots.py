@@ -40,20 +40,38 @@ def learning_curves(history: list[dict], best_epoch: int | None = None):
         ax.set_xlabel("epoch")
         ax.set_xticks(epochs)
         ax.legend()
-    loss_ax.set_title("loss")
-    f1_ax.set_title("dev macro-F1 (chooses the epoch)")
+    loss_ax.set(title="loss (dev loss chooses the epoch)", ylabel="cross-entropy per sentence")
+    f1_ax.set(title="dev macro-F1", ylabel="macro-F1")
     return fig
 
 
-def training_curves(history: list[dict], best_step: int | None = None):
-    """Train and dev loss against the optimizer step (`training.train`'s history); the kept
-    checkpoint is marked. Dev loss rising while train loss falls is overfitting."""
+def running_mean(values, window: int) -> list[float]:
+    """The mean of each value and the `window` - 1 before it (fewer at the start).
+
+    >>> running_mean([4.0, 2.0, 6.0, 0.0], 2)
+    [4.0, 3.0, 4.0, 3.0]
+    """
+    values = list(values)
+    return [sum(values[max(0, i + 1 - window):i + 1]) / (i + 1 - max(0, i + 1 - window))
+            for i in range(len(values))]
+
+
+def training_curves(history: list[dict], best_step: int | None = None, window: int | None = None):
+    """Train loss of every logged step (dots) with its running mean over `window` logs (default: a
+    tenth of them, at least 3), and dev loss, against the optimizer step (`training.train`'s
+    history); the kept checkpoint is marked. Dev loss rising while train loss falls is overfitting."""
     fig, axes = _figure(width=7.0)
     ax = axes[0, 0]
-    for key, style in (("train_loss", "o-"), ("dev_loss", "s-")):
-        points = [(row["step"], row[key]) for row in history if key in row]
-        if points:
-            ax.plot(*zip(*points, strict=True), style, label=key.replace("_", " "), markersize=4)
+    train = [(row["step"], row["train_loss"]) for row in history if "train_loss" in row]
+    if train:
+        steps, losses = zip(*train, strict=True)
+        window = window or max(3, len(train) // 10)
+        ax.plot(steps, losses, ".", color="tab:blue", alpha=0.35, label="train loss (one step)")
+        ax.plot(steps, running_mean(losses, window), "-", color="tab:blue",
+                label=f"train loss (mean of {window} steps)")
+    dev = [(row["step"], row["dev_loss"]) for row in history if "dev_loss" in row]
+    if dev:
+        ax.plot(*zip(*dev, strict=True), "s-", color="tab:orange", label="dev loss", markersize=5)
     if best_step is not None:
         ax.axvline(best_step, color="grey", linestyle=":", label=f"kept: step {best_step}")
     ax.set(xlabel="optimizer step", ylabel="loss (answer tokens only)", title="QLoRA training")

@@ -162,6 +162,38 @@ def read(folder: str | Path) -> Data:
     return Data(train, dev, origins)
 
 
+def audit(folder: str | Path, examples_by_task: dict | None = None) -> dict[str, tuple[int, int]]:
+    """Check ``train.tsv`` and ``dev.tsv`` in `folder` as they were written: no id on both sides and,
+    for each task of `examples_by_task` (the examples the mix was built from), every row traced back
+    to its example and no group (`task.group`: an author, a pair and its reverse, a document) on both
+    sides. Returns task -> (train rows, dev rows); a leak is an error naming the task and the group."""
+    from .tasks import get_task
+
+    train, dev = read_files(folder)
+    counts, by_group = {}, 0
+    for name in fourcol.counts(train + dev):
+        sides = [[row for row in part if row.task == name] for part in (train, dev)]
+        counts[name] = (len(sides[0]), len(sides[1]))
+        both = {row.id for row in sides[0]} & {row.id for row in sides[1]}
+        if both:
+            raise ValueError(f"{folder}: {name}: id {sorted(both)[0]!r} is in both train.tsv and dev.tsv")
+        if name not in (examples_by_task or {}):
+            continue  # rows that came split (BISS-2024): the ids are all there is to check
+        task, pool = get_task(name), examples_by_task[name]
+        known = {e.id: e for e in [*pool, *task.augment([e for e in pool if e.gold is not None])]}
+        lost = [row.id for part in sides for row in part if row.id not in known]
+        if lost:
+            raise ValueError(f"{folder}: {name}: row {lost[0]!r} comes from no example of the mix")
+        groups = [{str(task.group(known[row.id])) for row in part} for part in sides]
+        if groups[0] & groups[1]:
+            raise ValueError(f"{folder}: {name}: group {sorted(groups[0] & groups[1])[0]!r} has rows in "
+                             f"both train.tsv and dev.tsv: dev would measure memory")
+        by_group += 1
+    print(f"{folder}: {sum(map(sum, counts.values()))} rows of {len(counts)} tasks; no id on both sides, "
+          f"and for {by_group} tasks no group on both sides")
+    return counts
+
+
 def training_files(tokenizer, max_tokens: int = 384, style: str = "alpaca",
                    settings: mix.MixSettings | None = None, root: str | Path | None = None) -> Data:
     """What notebook 03 trains on: notebook 02's files in the course folder's ``lab2/``. If they are

@@ -2,17 +2,10 @@ import re
 
 import pytest
 
-from biss_helpers import bert, sentences, tiny
+from biss_helpers import bert, monitor, sentences, tiny
 from biss_helpers.sentences import Sentence
 
 from .conftest import ROOT
-
-
-def test_suggest_max_length_covers_the_quantile_in_multiples_of_8():
-    lengths = list(range(1, 101))  # 95% of these fit in 95 tokens
-    assert bert.suggest_max_length(lengths, coverage=0.95) == 96
-    assert bert.suggest_max_length([3, 4, 5]) == 8
-    assert bert.suggest_max_length([900] * 10, limit=512) == 512
 
 
 def test_encode_truncates_and_maps_labels():
@@ -30,12 +23,12 @@ def test_epoch_history_joins_train_and_dev_rows():
            {"loss": 0.8, "epoch": 2.0}, {"eval_loss": 0.9, "eval_macro_f1": 0.7,
                                          "eval_accuracy": 0.8, "epoch": 2.0},
            {"train_runtime": 3.0, "epoch": 2.0}]
-    assert bert.epoch_history(log) == [
+    assert monitor.epoch_history(log) == [
         {"epoch": 1, "train_loss": 1.2, "dev_loss": 1.0, "dev_macro_f1": 0.5, "dev_accuracy": 0.6},
         {"epoch": 2, "train_loss": 0.8, "dev_loss": 0.9, "dev_macro_f1": 0.7, "dev_accuracy": 0.8}]
 
 
-def test_fine_tune_keeps_the_best_dev_epoch_and_reloads_identically(tmp_path):
+def test_fine_tune_keeps_the_lowest_dev_loss_epoch_and_reloads_identically(tmp_path):
     data = sentences.load("topics_it")
     tok = tiny.tokenizer("bert")
     model = tiny.bert(tok, labels=data.labels)
@@ -44,7 +37,7 @@ def test_fine_tune_keeps_the_best_dev_epoch_and_reloads_identically(tmp_path):
     run = bert.fine_tune(model, tok, data, settings)
     assert [row["epoch"] for row in run.history] == [1, 2, 3, 4]
     assert run.history[-1]["train_loss"] < run.history[0]["train_loss"]
-    best = max(run.history, key=lambda row: row["dev_macro_f1"])
+    best = min(run.history, key=lambda row: row["dev_loss"])   # the loss is smooth; F1 moves in steps
     assert run.best_epoch == best["epoch"]
     # The model handed back is the kept epoch's, not the last one's.
     dev = bert.evaluate(run.model, tok, data.dev, settings.max_length)
@@ -85,3 +78,20 @@ def test_lab1_run_beats_the_baseline_and_matches_the_readme(offline, tmp_path):
     # Same library versions and seed give the same numbers; the margin covers other CPUs.
     assert scores["dev_macro_f1"] == pytest.approx(float(found[1]), abs=0.03)
     assert scores["test_macro_f1"] == pytest.approx(float(found[2]), abs=0.03)
+
+
+def test_the_notebook_s_arguments_are_the_helper_s():
+    settings = bert.ClassifierSettings(output_dir="runs/x", epochs=3, learning_rate=3e-5)
+    args = bert.training_arguments(settings)
+    assert args.num_train_epochs == 3 and args.learning_rate == 3e-5
+    assert args.per_device_train_batch_size == 16
+    assert args.metric_for_best_model == "eval_loss" and not args.greater_is_better
+    assert args.load_best_model_at_end and args.eval_strategy.value == args.save_strategy.value == "epoch"
+
+
+def test_offline_the_stand_in_of_a_hub_model_learns_faster_and_says_so(offline, tmp_path, capsys):
+    hub = bert.ClassifierSettings(model="dbmdz/bert-base-italian-xxl-cased")
+    assert bert.scaled(hub).learning_rate == bert.OFFLINE_LEARNING_RATE
+    assert "offline: the stand-in learns at 0.0005" in capsys.readouterr().out
+    local = bert.ClassifierSettings(model=str(tmp_path))        # a folder of one's own: as given
+    assert bert.scaled(local) == local

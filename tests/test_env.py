@@ -84,3 +84,18 @@ def test_importing_the_package_is_light():
             "if m in sys.modules]; "
             "print(heavy); assert not heavy")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_only_the_known_bitsandbytes_notice_is_dropped():
+    import logging
+
+    env.quiet_libraries()
+    env.quiet_libraries()                                   # once is enough: no second filter
+    logger = logging.getLogger(env.KERNELS_LOGGER)
+    assert logger.filters.count(env._not_kernels_notice) == 1
+
+    def record(msg):
+        return logging.LogRecord(env.KERNELS_LOGGER, logging.WARNING, "ops.py", 1, msg, (None,), None)
+
+    assert not logger.filter(record(env.KERNELS_NOTICE + ": %s. Please make sure ..."))
+    assert logger.filter(record("anything else bitsandbytes says: %s"))

@@ -126,3 +126,10 @@ def test_inputs_that_answers_quote_are_never_cut(tok):
     trimmed, report = lengths.trim_inputs(quoting, tok, max_tokens=64)
     assert trimmed == quoting and report.quoting == {"nermud": ["WN_dev-1"]}
     assert "1 over the limit left whole (the answer quotes the input): WN_dev-1" in report.summary()
+
+
+def test_suggest_max_length_covers_the_quantile_in_multiples_of_8():
+    sizes = list(range(1, 101))  # 95% of these fit in 95 tokens
+    assert lengths.suggest_max_length(sizes, coverage=0.95) == 96
+    assert lengths.suggest_max_length([3, 4, 5]) == 8
+    assert lengths.suggest_max_length([900] * 10, limit=512) == 512

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from biss_helpers import memory, tiny
+from biss_helpers import memory, monitor, tiny
 
 
 def llama_config(hidden=2048, intermediate=8192, layers=16, heads=32, vocab=128256, tied=True):
@@ -59,7 +59,7 @@ def test_nf4_double_quant_estimate_matches_smollm2_loaded_in_4_bit(offline):
     footprint = model.get_memory_footprint() / 2**30
     assert abs(estimated - footprint) / footprint < 0.10
     # get_memory_footprint leaves out the quantisation constants; with them the estimate is close.
-    measured = memory.measured_weights_gb(model)
+    measured = monitor.measured_weights_gb(model)
     assert measured > footprint and abs(estimated - measured) / measured < 0.01
 
 
@@ -137,3 +137,23 @@ def test_default_budget_without_a_gpu_is_the_t4_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert memory.default_budget_gb() == memory.T4_BUDGET_GB == 13.0
 
+
+
+def test_the_weights_table_counts_what_the_estimate_counts(llama_1b):
+    # Loaded for QLoRA, embeddings and norms are fp32 (prepare_model_for_kbit_training): both agree.
+    rows = {row["format"]: row["gb"] for row in memory.weights_table(llama_1b)}
+    assert rows["nf4 + double quant"] == pytest.approx(memory.estimate(llama_1b, 384, 8).weights)
+    assert rows["nf4"] > rows["nf4 + double quant"] > llama_1b.other * 4 / 2**30
+
+
+def test_the_recommended_length_is_never_shorter_than_the_longest_row(llama_1b, capsys):
+    budget = memory.estimate(llama_1b, 256, 1).total + 0.01   # fits only at 256 tokens
+    plan = memory.preflight(llama_1b, max_tokens=512, batch_size=4, grad_accum=2, budget_gb=budget,
+                            longest=300)
+    assert plan.recommended is None and plan.max_tokens == 512      # 300 tokens do not fit: no advice
+    assert "rows shorter than 300 tokens" in plan.verdict
+    roomy = memory.estimate(llama_1b, 320, 1).total + 0.01
+    plan = memory.preflight(llama_1b, max_tokens=512, batch_size=4, grad_accum=2, budget_gb=roomy,
+                            longest=300)
+    assert plan.max_tokens == 320 >= 300 and "trim" not in plan.verdict
+    capsys.readouterr()

@@ -1,5 +1,7 @@
 """Loading for QLoRA: LoRA targets per architecture, only adapters train, 4 bit on a CPU, tokenizers."""
 
+import warnings
+
 import pytest
 import torch
 
@@ -122,3 +124,127 @@ def test_the_4bit_path_trains_and_generates_on_cpu(smollm2_4bit):
 def test_eight_bit_on_a_cpu_is_a_clear_error(offline):
     with pytest.raises(ValueError, match="8-bit loading needs a GPU"):
         models.load_model("HuggingFaceTB/SmolLM2-135M-Instruct", "8bit")
+
+
+def two_4bit_layers():
+    """(LoRA model, its base): two 64 x 64 NF4 layers, y = l2(relu(l1(x))), with LoRA on both (B random,
+    so every adapter has a gradient)."""
+    import bitsandbytes as bnb
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(*(bnb.nn.Linear4bit(64, 64, bias=False, compute_dtype=torch.float32)
+                                for _ in range(2)))
+    net.insert(1, torch.nn.ReLU())
+    for layer in (net[0], net[2]):
+        layer.weight = bnb.nn.Params4bit(torch.randn(64, 64) / 8, requires_grad=False, quant_type="nf4")
+    net = net.to("cpu")                                                 # quantises
+    config = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["0", "2"],
+                        init_lora_weights=False)
+    return get_peft_model(net, config), net
+
+
+def lora_gradients(model, x, y):
+    model.train()
+    model.zero_grad()
+    loss = ((model(x) - y) ** 2).mean()
+    loss.backward()
+    return loss.item(), {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def fp32_gradients(model, net, x, y):
+    """The same loss and LoRA gradients in plain fp32 torch, from the dequantised 4-bit weights."""
+    from bitsandbytes.functional import dequantize_4bit
+
+    lora = {n: p.detach().clone().requires_grad_() for n, p in model.named_parameters() if p.requires_grad}
+
+    def layer(i, h):
+        base = net[i].base_layer.weight
+        a, b = (lora[f"base_model.model.{i}.lora_{k}.default.weight"] for k in "AB")
+        return h @ dequantize_4bit(base.data, base.quant_state).T + 2.0 * (h @ a.T) @ b.T
+
+    loss = ((layer(2, torch.relu(layer(0, x))) - y) ** 2).mean()
+    loss.backward()
+    return loss.item(), {n: p.grad for n, p in lora.items()}
+
+
+def test_lora_gradients_through_4bit_layers_stay_right_after_an_evaluation_pass():
+    # bitsandbytes' CPU fast path (AVX512-BF16 CPUs) repacked a weight on the first eval pass without
+    # gradients, and training then ran through gemv_4bit, which has no backward: torch warned, the
+    # first layer's LoRA gradients were off by 0.30 (of 0.49), l2's by 2e-3 (bf16). Now exact.
+    from bitsandbytes.functional import has_avx512bf16
+
+    model, net = two_4bit_layers()
+    models.keep_4bit_trainable(model)
+    x, y = torch.randn(3, 5, 64), torch.randn(3, 5, 64)
+    want_loss, want = fp32_gradients(model, net, x, y)
+    for rows in (x, x[:1, :1]):  # an evaluation batch, and one of a single token
+        model.eval()
+        with torch.no_grad():
+            model(rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loss, got = lora_gradients(model, x, y)
+    assert max((got[n] - want[n]).abs().max().item() for n in want) < 1e-5
+    assert loss == pytest.approx(want_loss, abs=1e-6)
+    assert not [w for w in caught if "gemv_4bit" in str(w.message)]   # the warned path: not taken
+    if not has_avx512bf16():
+        return  # no fast path here to undo
+    for layer in (net[0], net[2]):  # as bitsandbytes leaves a model loaded elsewhere
+        layer.base_layer.support_avx512bf16_for_cpu = True
+    model.eval()
+    with torch.no_grad():
+        model(x)
+    assert net[0].base_layer.weight.quant_state.packing_format_for_cpu
+    models.keep_4bit_trainable(model)             # add_lora does it: the weight goes back, unpacked
+    assert not net[0].base_layer.weight.quant_state.packing_format_for_cpu
+    want_loss, want = fp32_gradients(model, net, x, y)
+    loss, got = lora_gradients(model, x, y)
+    assert max((got[n] - want[n]).abs().max().item() for n in want) < 1e-5
+
+
+def test_an_evaluation_pass_leaves_the_4bit_model_training_as_before(smollm2_4bit):
+    model, tokenizer = smollm2_4bit
+    batch = tokenizer(["Il gatto dorme sul divano."], return_tensors="pt")
+    model.train()
+    model.zero_grad()
+    torch.manual_seed(0)                           # the same LoRA dropout
+    model(**batch, labels=batch["input_ids"]).loss.backward()
+    before = {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+    model.eval()
+    with torch.no_grad():                          # what the Trainer's evaluation does
+        model(**batch)
+    model.train()
+    model.zero_grad()
+    torch.manual_seed(0)                           # the same LoRA dropout
+    model(**batch, labels=batch["input_ids"]).loss.backward()
+    assert all(torch.equal(p.grad, before[n]) for n, p in model.named_parameters() if p.requires_grad)
+    assert not any(getattr(getattr(m.weight, "quant_state", None), "packing_format_for_cpu", False)
+                   for m in model.modules() if hasattr(m, "support_avx512bf16_for_cpu"))
+    model.zero_grad()
+
+
+LOAD_QUIETLY = """
+import sys, warnings
+from biss_helpers import env, models, tiny
+env.setup()
+tok = tiny.tokenizer("llama")
+tiny.llama(tok).save_pretrained(sys.argv[1]); tok.save_pretrained(sys.argv[1])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    model, _ = models.load_model(sys.argv[1], "4bit")
+    models.add_lora(model, models.LoraSettings(r=4))
+print("WARNED:", " | ".join(str(w.message) for w in caught))
+"""
+
+
+def test_loading_and_adapting_a_4bit_model_prints_no_library_notice(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", LOAD_QUIETLY, str(tmp_path / "tiny")], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "kernels-community" not in done.stderr + done.stdout          # bitsandbytes' notice
+    warned = done.stdout.split("WARNED:")[1]
+    assert "gradient_checkpointing" not in warned and "gemv_4bit" not in warned, warned

@@ -5,6 +5,7 @@ import types
 
 import torch
 
+from biss_helpers import monitor
 from biss_helpers.monitor import monitor_class
 
 
@@ -38,3 +39,13 @@ def test_logs_become_history_rows_with_speed_of_training_steps_only():
     assert monitor.history == [
         {"step": 1, "epoch": 0.5, "train_loss": 2.5, "learning_rate": 1e-4, "tokens_per_second": 200.0},
         {"step": 1, "epoch": 0.5, "dev_loss": 2.0, "tokens_per_second": 200.0}]
+
+
+def test_the_diagnosis_tells_a_falling_dev_loss_from_one_that_turned_up():
+    falling = [{"step": s, "dev_loss": 2.0 - s / 10} for s in range(0, 12, 4)]
+    assert "still learning; more steps would help" in monitor.diagnose(falling)
+    turned = falling + [{"step": 12, "dev_loss": 1.95}, {"step": 16, "train_loss": 0.1}]
+    said = monitor.diagnose(turned)
+    assert "lowest at step 8 (1.200); the 1 evaluation(s) after it were higher" in said
+    assert "kept checkpoint is step 8" in said
+    assert "too few points" in monitor.diagnose([{"step": 0, "dev_loss": 1.0}])

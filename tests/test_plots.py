@@ -54,7 +54,8 @@ def test_learning_curves_mark_the_kept_epoch_on_both_panels():
     fig = plots.learning_curves(HISTORY, best_epoch=2)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     loss_ax, f1_ax = fig.axes
-    assert loss_ax.get_title() == "loss" and f1_ax.get_title() == "dev macro-F1 (chooses the epoch)"
+    assert loss_ax.get_title() == "loss (dev loss chooses the epoch)" and f1_ax.get_title() == "dev macro-F1"
+    assert all(ax.get_ylabel() for ax in fig.axes)
     assert labels(loss_ax) == ["train loss", "dev loss", "kept: epoch 2"]
     assert labels(f1_ax) == ["dev macro-F1", "kept: epoch 2"]
     assert vertical_lines(loss_ax) == vertical_lines(f1_ax) == [2]
@@ -81,16 +82,27 @@ def test_training_curves_against_the_step():
     [ax] = fig.axes
     assert ax.get_title() == "QLoRA training"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("optimizer step", "loss (answer tokens only)")
-    assert labels(ax) == ["train loss", "dev loss", "kept: step 20"] and vertical_lines(ax) == [20]
-    train, dev = ax.lines[:2]
+    assert labels(ax) == ["train loss (one step)", "train loss (mean of 3 steps)", "dev loss",
+                          "kept: step 20"]
+    assert vertical_lines(ax) == [20]
+    train, mean, dev = ax.lines[:3]
     assert (list(train.get_xdata()), list(train.get_ydata())) == ([10, 20, 30], [2.0, 1.5, 1.0])
+    assert list(mean.get_ydata()) == [2.0, 1.75, 1.5]
     assert (list(dev.get_xdata()), list(dev.get_ydata())) == ([20, 40], [1.7, 1.9])
     assert legend_texts(ax) == labels(ax)
 
 
 def test_training_curves_without_dev_loss_or_kept_step():
     [ax] = plots.training_curves([{"step": 1, "train_loss": 3.0}, {"step": 2, "train_loss": 2.0}]).axes
-    assert labels(ax) == ["train loss"] and vertical_lines(ax) == []
+    assert labels(ax) == ["train loss (one step)", "train loss (mean of 3 steps)"]
+    assert vertical_lines(ax) == []
+
+
+def test_the_running_mean_smooths_a_zigzag_without_shifting_it():
+    zigzag = [8.0, 5.0] * 10
+    smooth = plots.running_mean(zigzag, 4)
+    assert len(smooth) == len(zigzag) and smooth[:2] == [8.0, 6.5]
+    assert all(abs(value - 6.5) < 1e-9 for value in smooth[3:])   # the zigzag's level, flat
 
 
 def test_confusion_rows_are_gold_columns_predictions():

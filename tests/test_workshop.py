@@ -118,3 +118,22 @@ def test_online_the_biss2024_rows_are_used_converted_and_the_unconvertible_ones_
     assert "6 (line 6: unplaced '[LOC] Zurigo')" in out                    # listed, not trained on
     assert {row.id for row in data.dev if row.task != "clinkart"} == {"7", "8"}
     assert "BISS-2024 (haspeede, nermud, hodi_b); sample (clinkart)" in data.line()
+
+
+def test_the_audit_checks_the_files_as_written_and_names_a_leak(tmp_path, capsys):
+    pool = tasks.sources.load_samples(["politicit", "langlearn", "haspeede"], "train")
+    built = mix.build(pool, mix.MixSettings(per_task=40, dev_fraction=0.2))
+    workshop.write_files(tmp_path, built.train, built.dev)
+    counts = workshop.audit(tmp_path, pool)
+    assert counts == {r.task: (r.train + r.augmented, r.dev) for r in built.report}
+    assert "for 3 tasks no group on both sides" in capsys.readouterr().out
+    # A dev pair's reverse on the train side: the leak the split avoids, written by hand.
+    langlearn = tasks.get_task("langlearn")
+    dev_pair = next(e for e in pool["langlearn"] if e.id in {row.id for row in built.dev})
+    leaked = built.train + fourcol.encode(langlearn, langlearn.augment([dev_pair]))
+    workshop.write_files(tmp_path, leaked, built.dev)
+    with pytest.raises(ValueError, match=f"langlearn: group '{langlearn.group(dev_pair)}' has rows in both"):
+        workshop.audit(tmp_path, pool)
+    workshop.write_files(tmp_path, built.train + [built.dev[0]], built.dev)
+    with pytest.raises(ValueError, match="is in both train.tsv and dev.tsv"):
+        workshop.audit(tmp_path, pool)
