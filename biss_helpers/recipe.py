@@ -64,7 +64,7 @@ OFFLINE = {"max_steps": 24, "batch_size": 2, "grad_accum": 1, "learning_rate": 1
 DEV_PER_TASK = 1
 
 
-def scaled(settings: TrainSettings, dev_rows=()) -> tuple[TrainSettings, list]:
+def scaled(settings: TrainSettings, dev_rows=None) -> tuple[TrainSettings, list]:
     """(settings, dev rows) for this machine: unchanged online or when `settings.max_steps` is
     given; offline, an epoch-long run becomes the CPU-sized run of `OFFLINE`, evaluated on the first
     `DEV_PER_TASK` dev rows of every task, and says so.
@@ -72,15 +72,16 @@ def scaled(settings: TrainSettings, dev_rows=()) -> tuple[TrainSettings, list]:
     >>> scaled(TrainSettings(max_steps=8), ["row"])[0].max_steps
     8
     """
+    dev_rows = list(dev_rows or [])  # none (a run without dev) is no rows
     if not env.offline() or settings.max_steps > 0:
-        return settings, list(dev_rows)
+        return settings, dev_rows
     kept, seen = [], {}
     for row in dev_rows:  # the first rows of each task, in file order
         seen[row.task] = seen.get(row.task, 0) + 1
         if seen[row.task] <= DEV_PER_TASK:
             kept.append(row)
     changes = ", ".join(f"{k}={v}" for k, v in OFFLINE.items())
-    print(f"offline: a CPU-sized run ({changes}; dev loss on {len(kept)} of {len(list(dev_rows))} dev "
+    print(f"offline: a CPU-sized run ({changes}; dev loss on {len(kept)} of {len(dev_rows)} dev "
           f"rows, {DEV_PER_TASK} per task). Same code; on a GPU the settings run as given.")
     return replace(settings, **OFFLINE), kept
 

@@ -22,6 +22,7 @@ def test_a_run_that_names_its_steps_and_every_online_run_are_left_as_they_are(of
     dev = rows([("haspeede", 6)])
     given = recipe.TrainSettings(max_steps=8, batch_size=4)
     assert recipe.scaled(given, dev) == (given, dev)
+    assert recipe.scaled(given, None) == (given, [])        # a run without dev rows
     monkeypatch.delenv("BISS_OFFLINE")
     assert recipe.scaled(recipe.TrainSettings(), dev) == (recipe.TrainSettings(), dev)
     assert capsys.readouterr().out == ""
