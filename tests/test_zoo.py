@@ -59,7 +59,14 @@ def test_missing_package_and_unknown_name_are_clear():
 
 
 def test_prepare_is_atomic(tmp_path, monkeypatch):
-    # A crash half-way must not leave a folder that looks prepared.
+    # A crash half-way must not leave a folder that looks prepared. The GGUF's 135M weights are not
+    # needed for that: a tiny LLaMA stands in for what the GGUF reader returns (16 s saved).
+    from biss_helpers import tiny
+
+    tok = tiny.tokenizer("llama")
+    monkeypatch.setattr("transformers.AutoTokenizer.from_pretrained", lambda *a, **k: tok)
+    monkeypatch.setattr("transformers.AutoModelForCausalLM.from_pretrained", lambda *a, **k: tiny.llama(tok))
+
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
