@@ -184,10 +184,10 @@ def audit(folder: str | Path, examples_by_task: dict | None = None) -> dict[str,
         lost = [row.id for part in sides for row in part if row.id not in known]
         if lost:
             raise ValueError(f"{folder}: {name}: row {lost[0]!r} comes from no example of the mix")
-        groups = [{str(task.group(known[row.id])) for row in part} for part in sides]
-        if groups[0] & groups[1]:
-            raise ValueError(f"{folder}: {name}: group {sorted(groups[0] & groups[1])[0]!r} has rows in "
-                             f"both train.tsv and dev.tsv: dev would measure memory")
+        leaked = mix.leaks(task, *([known[row.id] for row in part] for part in sides))
+        if leaked:
+            raise ValueError(f"{folder}: {name}: group {sorted(leaked)[0]!r} has rows in both train.tsv "
+                             f"and dev.tsv: dev would measure memory")
         by_group += 1
     print(f"{folder}: {sum(map(sum, counts.values()))} rows of {len(counts)} tasks; no id on both sides, "
           f"and for {by_group} tasks no group on both sides")
