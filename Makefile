@@ -50,6 +50,7 @@ bench: offline-models
 	$(OFFLINE) $(PY) bench/padding.py
 	$(OFFLINE) $(PY) bench/decode.py
 	$(OFFLINE) $(PY) bench/generation.py
+	$(OFFLINE) $(PY) bench/judge.py
 	$(OFFLINE) $(PY) bench/gpu.py
 
 # make release VERSION=v0.2.0 REPO=owner/name: refuses a bad version or repository, uncommitted

@@ -134,6 +134,33 @@ class Collator:
                 "labels": torch.tensor(labels)}
 
 
+def from_scratch(batch: Sequence[Sequence[int]], end_id: int,
+                 prompt_lengths: Sequence[int] | None = None) -> tuple[list[list[int]], list[list[int]]]:
+    """(inputs, targets) of the from-scratch recipe, where the model does not shift the labels
+    itself: each example is the ids of prompt + answer; one end-of-text token (`end_id`) goes after
+    it and the batch is padded with the same token to the longest + 1; inputs drop the last column,
+    targets the first (the shift by one, done here). Every padding target but the first end token
+    becomes -100 (that first one teaches the model to stop); with `prompt_lengths`, so do the
+    targets inside the prompt. Padding is found by position, not by comparing with `end_id`, so an
+    end token inside an answer still counts.
+
+    >>> inputs, targets = from_scratch([[5, 6, 7], [8, 9]], end_id=0, prompt_lengths=[2, 1])
+    >>> inputs, targets
+    ([[5, 6, 7], [8, 9, 0]], [[-100, 7, 0], [9, 0, -100]])
+    """
+    longest = max(len(ids) for ids in batch) + 1
+    inputs, targets = [], []
+    for n, ids in enumerate(batch):
+        padded = list(ids) + [end_id] * (longest - len(ids))
+        target = padded[1:len(ids) + 1] + [IGNORE] * (longest - 1 - len(ids))
+        if prompt_lengths is not None:
+            masked = max(0, prompt_lengths[n] - 1)  # targets 0..P-2 are prompt tokens
+            target[:masked] = [IGNORE] * masked
+        inputs.append(padded[:-1])
+        targets.append(target)
+    return inputs, targets
+
+
 def random_batches(n: int, batch_size: int, seed: int = 42) -> list[list[int]]:
     """Shuffled indices cut into batches: the usual sampler, padding each batch to its longest."""
     order = list(range(n))

@@ -50,6 +50,11 @@ STAND_INS: dict[str, tuple[str, ...]] = {
         "swap-uniba/LLaMAntino-3-ANITA-8B-Inst-DPO-ITA",
         "Qwen/Qwen2.5-0.5B-Instruct",
         "Qwen/Qwen2.5-1.5B-Instruct",
+        # notebook 06: base models of four families, any of which the same code tunes
+        "Qwen/Qwen2.5-0.5B",
+        "unsloth/Llama-3.2-1B",
+        "tiiuae/falcon-rw-1b",
+        "EleutherAI/pythia-410m-deduped",
     ),
 }
 

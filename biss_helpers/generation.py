@@ -36,7 +36,11 @@ from typing import Literal
 from . import kvcache
 from .settings import check, positive, probability, whole
 
-STOP_TEXT = ("\n###",)  # the Alpaca template's next section: an answer never goes on past it
+# Where an answer is over, as text: the Alpaca templates' next section, a Phi-3-style next turn.
+STOP_TEXT = ("\n###", "\n<|user|>", "<|end|>")
+# End-of-text tokens a model may write instead of the EOS its tokenizer names: Falcon, GPT-NeoX and
+# base Qwen end documents with <|endoftext|>, ChatML models a turn with <|im_end|>, Llama 3 with <|eot_id|>.
+END_TOKENS = ("<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|end|>")
 
 
 @dataclass
@@ -51,7 +55,7 @@ class GenerationSettings:
     temperature: float = 0.7          # sampling only: below 1 sharpens the distribution
     top_p: float = 0.9                # sampling only: draw from the smallest set holding this mass
     seed: int = 42                    # sampling only
-    prompt_style: Literal["alpaca", "chat"] = "alpaca"  # as in training
+    prompt_style: Literal["alpaca", "alpaca_en", "phi3", "chat"] = "alpaca"  # as in training
 
     def __post_init__(self):
         check(self, batch_size=whole(1), max_new_tokens=whole(1, also=(None,)), margin=positive,
@@ -59,10 +63,19 @@ class GenerationSettings:
 
 
 def stop_ids(model, tokenizer) -> list[int]:
-    """Every token that ends an answer: the tokenizer's EOS and the model's own (Llama 3 has three)."""
+    """Every token that ends an answer: the tokenizer's EOS, the model's own (Llama 3 has three),
+    and any of `END_TOKENS` the tokenizer has as a special token.
+
+    >>> from biss_helpers import tiny
+    >>> tok = tiny.tokenizer("llama")
+    >>> tok.convert_ids_to_tokens(stop_ids(tiny.llama(tok), tok))
+    ['<|im_end|>']
+    """
     found = {tokenizer.eos_token_id}
     configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
     found.update(configured if isinstance(configured, list) else [configured])
+    special = set(tokenizer.all_special_tokens) | set(tokenizer.get_added_vocab())
+    found.update(tokenizer.convert_tokens_to_ids(token) for token in END_TOKENS if token in special)
     return sorted(i for i in found if i is not None)
 
 

@@ -106,6 +106,7 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
 
     With `training`, the model is made ready for k-bit training (norms in fp32, input gradients
     for checkpointing) and the tokenizer pads on the right; otherwise on the left, for generation.
+    ``quantization="auto"``: 4-bit on a GPU, none on a CPU (bitsandbytes' CPU kernels are slow).
     """
     env.quiet_libraries()  # where `setup` was not called (a script): before bitsandbytes loads
     import torch
@@ -116,6 +117,8 @@ def load_model(name: str, quantization: str | None = "4bit", training: bool = Tr
     _check_folder(path, "config.json", "model")
     tokenizer = load_tokenizer(path, "right" if training else "left")
     dtype = compute_dtype()
+    if quantization == "auto":
+        quantization = "4bit" if torch.cuda.is_available() else None
     if quantization == "8bit" and not torch.cuda.is_available():
         raise ValueError("8-bit loading needs a GPU with bitsandbytes; on a CPU use '4bit' or None")
     device = int(os.environ.get("LOCAL_RANK", 0)) if torch.cuda.is_available() else "cpu"  # torchrun: its GPU
@@ -224,7 +227,6 @@ def load_adapter(adapter: str, quantization: str | None = "auto", training: bool
     no LoRA cost per token), for serving. The adapter was trained on the 4-bit base, so the merged
     model's answers can differ a little from those of the model that was evaluated.
     """
-    import torch
     from peft import PeftConfig, PeftModel
     from transformers import AutoTokenizer
 
@@ -232,11 +234,7 @@ def load_adapter(adapter: str, quantization: str | None = "auto", training: bool
         raise FileNotFoundError(f"{Path(adapter) / 'adapter_config.json'}: not an adapter folder (a run "
                                 f"saves its adapter in RUN/adapter when training ends)")
     base = base or PeftConfig.from_pretrained(adapter).base_model_name_or_path
-    if merge or (quantization == "auto" and not torch.cuda.is_available()):
-        quantization = None
-    elif quantization == "auto":
-        quantization = "4bit"
-    model, tokenizer = load_model(base, quantization, training=False)
+    model, tokenizer = load_model(base, None if merge else quantization, training=False)  # "auto" there
     model = keep_4bit_trainable(model) if training else model
     with _peft_wrapping():
         model = PeftModel.from_pretrained(model, adapter, is_trainable=training)

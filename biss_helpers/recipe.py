@@ -35,7 +35,8 @@ class TrainSettings:
     scheduler: Literal["cosine", "linear"] = "cosine"  # how the learning rate decays after warm-up
     warmup: float = 0.05              # share of the steps spent raising the learning rate from 0
     max_tokens: int = 384             # prompt + answer + EOS, as trimmed in notebook 02
-    prompt_style: Literal["alpaca", "chat"] = "alpaca"  # ExtremITA's Italian Alpaca, or the chat template
+    # ExtremITA's Italian Alpaca (alpaca), the English one, Phi-3-style turns, or the chat template
+    prompt_style: Literal["alpaca", "alpaca_en", "phi3", "chat"] = "alpaca"
     mask_prompt: bool = True          # loss on the answer only (off: on the prompt too)
     too_long: Literal["error", "skip"] = "error"  # a row over max_tokens: stop, or leave it out (listed)
     eval_steps: int | None = None     # evaluate on dev and save a checkpoint this often (None: a fifth

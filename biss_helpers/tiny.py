@@ -95,6 +95,42 @@ def llama(tok=None, seed: int = 0):
     return LlamaForCausalLM(config)
 
 
+ARCHITECTURES = ("llama", "falcon", "qwen2", "gpt_neox")
+
+
+def causal_lm(kind: str = "llama", tok=None, seed: int = 0):
+    """A tiny randomly initialised causal LM of one of `ARCHITECTURES`, with `tok`'s vocabulary:
+    the same families a participant may tune on Colab, each with its own layer names.
+
+    >>> type(causal_lm("falcon")).__name__
+    'FalconForCausalLM'
+    """
+    import torch
+    from transformers import (
+        FalconConfig,
+        FalconForCausalLM,
+        GPTNeoXConfig,
+        GPTNeoXForCausalLM,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
+
+    if kind == "llama":
+        return llama(tok, seed)
+    tok = tok or tokenizer("llama")
+    common = dict(vocab_size=len(tok), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                  bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(seed)
+    if kind == "falcon":  # one fused query_key_value projection, multi-query attention
+        return FalconForCausalLM(FalconConfig(**common, new_decoder_architecture=False, multi_query=True))
+    if kind == "qwen2":
+        return Qwen2ForCausalLM(Qwen2Config(**common, intermediate_size=128, num_key_value_heads=2,
+                                            max_position_embeddings=256))
+    if kind == "gpt_neox":  # Pythia's architecture: fused query_key_value, dense_h_to_4h, dense_4h_to_h
+        return GPTNeoXForCausalLM(GPTNeoXConfig(**common, intermediate_size=128, max_position_embeddings=256))
+    raise ValueError(f"unknown architecture {kind!r}: use one of {', '.join(ARCHITECTURES)}")
+
+
 def bert(tok=None, labels: tuple[str, ...] = ("a", "b"), seed: int = 0):
     """A BERT sentence classifier of about 200k parameters (randomly initialised)."""
     import torch

@@ -57,8 +57,9 @@ class TrainResult:
 
 
 def run_folder(model_name: str, train_rows, dev_rows, settings: TrainSettings,
-               quantization: str | None = "4bit", root: str | Path | None = None) -> Path:
-    """The folder of a run in the course folder (``lab2.2/<model>-<key>``): the key is a hash of
+               quantization: str | None = "4bit", root: str | Path | None = None,
+               lab: str = "lab2.2") -> Path:
+    """The folder of a run in the course folder (``<lab>/<model>-<key>``): the key is a hash of
     everything that changes the trained model (model, quantisation, the rows, every setting but
     `output_dir`, LoRA included), so a new `r`, other data or ``mask_prompt=False`` starts a new
     run, while the same settings after a lost session find their own checkpoints. ``run.json``
@@ -74,7 +75,7 @@ def run_folder(model_name: str, train_rows, dev_rows, settings: TrainSettings,
                  "settings": {k: v for k, v in asdict(settings).items() if k != "output_dir"},
                  "rows": hashlib.sha256(rows.encode()).hexdigest()}
     key = hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()[:10]
-    folder = course.path("lab2.2", f"{model_name.rstrip('/').rsplit('/', 1)[-1].lower()}-{key}", root=root)
+    folder = course.path(lab, f"{model_name.rstrip('/').rsplit('/', 1)[-1].lower()}-{key}", root=root)
     if not (folder / "run.json").is_file():  # written once (its folder with it)
         outputs.write_text(folder / "run.json", json.dumps(described, indent=1) + "\n")
     return folder

@@ -1,6 +1,7 @@
 """Training examples and batches: the -100 mask, one EOS, nothing of the answer cut, grouping."""
 
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -139,3 +140,27 @@ def test_trainer_batches_are_what_the_trainer_sampler_yields():
 def test_padding_fraction_by_hand():
     assert collate.padding_fraction([[0, 1]], [2, 4]) == pytest.approx(0.25)  # 2 pads in 8 positions
     assert collate.padding_fraction([[0], [1]], [2, 4]) == 0.0
+
+
+def test_from_scratch_masks_all_padding_but_the_first_end_token():
+    inputs, targets = collate.from_scratch([[1, 2, 3, 4], [5, 6], [7, 8, 9]], end_id=0)
+    assert inputs == [[1, 2, 3, 4], [5, 6, 0, 0], [7, 8, 9, 0]]
+    assert targets == [[2, 3, 4, 0], [6, 0, IGNORE, IGNORE], [8, 9, 0, IGNORE]]
+    # an end token inside an answer is a token like any other: only the padding is found by position
+    _, [target] = collate.from_scratch([[1, 0, 2]], end_id=0)
+    assert target == [0, 2, 0]
+
+
+def test_from_scratch_with_the_prompt_masked_trains_what_the_course_collator_trains(tok):
+    """The course's labels are not shifted (the model shifts them); the from-scratch targets are:
+    the course's labels from position 1 on are the from-scratch targets."""
+    rows = [fourcol.Row("1", "haspeede", "Che bella giornata", "non_odio"),
+            fourcol.Row("2", "haspeede", "Oggi piove a Roma, che noia questa pioggia", "odio")]
+    examples, _ = collate.tokenize(rows, tok, max_tokens=256)
+    batch = collate.Collator(tok.pad_token_id)(examples)
+    ids = [e["input_ids"][:-1] for e in examples]                   # prompt + answer, without the EOS
+    prompt_lengths = [e["labels"].count(IGNORE) for e in examples]
+    inputs, targets = collate.from_scratch(ids, tok.eos_token_id, prompt_lengths)
+    assert batch["labels"][:, 1:].tolist() == targets
+    real = batch["attention_mask"][:, :-1].bool()
+    assert batch["input_ids"][:, :-1][real].tolist() == torch.tensor(inputs)[real].tolist()

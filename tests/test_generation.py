@@ -285,3 +285,23 @@ def test_settings_defaults_are_greedy_and_automatic():
 def test_a_budget_below_one_token_is_refused_naming_the_prompt(model, tok):
     with pytest.raises(ValueError, match="prompt 1: a budget of 0 new tokens"):
         generation.generate(model, tok, ["Il gatto", "Oggi"], max_new_tokens=[0, 5])
+
+
+def test_an_end_of_text_token_the_tokenizer_has_stops_answers_even_when_it_is_not_its_eos(fresh):
+    """A base model ends documents with <|endoftext|> (Falcon, GPT-NeoX) or a chat model a turn with
+    <|im_end|>, whatever EOS its tokenizer names: the answer must end there too."""
+    tok = tiny.tokenizer.__wrapped__("llama")  # a copy: the cached tokenizer stays as it is
+    tok.eos_token = "</s>"                       # its <|im_end|> is now only a special token
+    end = tok.convert_tokens_to_ids("<|im_end|>")
+    saved, fresh.generation_config.eos_token_id = fresh.generation_config.eos_token_id, None
+    try:
+        assert generation.stop_ids(fresh, tok) == sorted({end, tok.eos_token_id})
+        with forced(fresh, end):
+            assert generation.generate(fresh, tok, ["Il gatto", "Oggi"], max_new_tokens=9) == ["", ""]
+    finally:
+        fresh.generation_config.eos_token_id = saved
+
+
+def test_a_phi3_style_next_turn_is_cut():
+    assert generation.cut("blue\n<|user|>\nAnd now?") == "blue"
+    assert generation.cut("blue<|end|>") == "blue"

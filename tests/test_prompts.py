@@ -62,3 +62,28 @@ def test_special_tokens_are_added_only_where_the_text_has_none():
     assert doubled.count(tok.bos_token_id) == 2   # what adding them to chat text would train
     with pytest.raises(ValueError, match="unknown prompt style"):
         prompts.adds_special_tokens("llama2")
+
+
+def test_the_english_alpaca_and_phi3_layouts():
+    assert prompts.build_prompt("Name a colour.", "", "alpaca_en") == (
+        prompts.HEADER_EN_NO_INPUT + "\n\n### Instruction:\nName a colour.\n\n### Response:\n")
+    assert prompts.build_prompt("Translate.", "Ciao", "alpaca_en").endswith(
+        "### Instruction:\nTranslate.\n\n### Input:\nCiao\n\n### Response:\n")
+    phi3 = prompts.build_prompt("Translate.", "Ciao", "phi3")
+    assert phi3 == "<|user|>\nTranslate.\n\nCiao\n<|assistant|>\n"
+    assert prompts.build_prompt("Translate.", "", "phi3") == "<|user|>\nTranslate.\n<|assistant|>\n"
+
+
+def test_every_style_goes_through_build_prompt_and_only_chat_skips_the_special_tokens():
+    tok = tiny.tokenizer("llama")
+    written = {style: prompts.build_prompt("Istruzione.", "Input.", style, tok) for style in prompts.STYLES}
+    assert len(set(written.values())) == len(prompts.STYLES)
+    assert all("Istruzione." in text and "Input." in text for text in written.values())
+    assert [s for s in prompts.STYLES if not prompts.adds_special_tokens(s)] == ["chat"]
+
+
+def test_a_row_with_its_own_instruction_uses_it():
+    from biss_helpers.instructions import Record
+
+    record = Record("a-1", "alpaca", "Name a colour.", "", "Blue")
+    assert prompts.row_prompt(record, "phi3") == "<|user|>\nName a colour.\n<|assistant|>\n"

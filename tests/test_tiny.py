@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from biss_helpers import tiny
@@ -46,3 +47,13 @@ def test_tiny_bert_classifies_a_batch():
     batch = tok(["una frase", "due frasi lunghe"], padding=True, return_tensors="pt")
     out = model(**batch, labels=torch.tensor([0, 1]))
     assert out.logits.shape == (2, 2) and out.loss.item() > 0
+
+
+def test_every_architecture_of_the_course_builds_and_predicts_its_vocabulary():
+    tok = tiny.tokenizer("llama")
+    for kind in tiny.ARCHITECTURES:
+        model = tiny.causal_lm(kind, tok)
+        logits = model(torch.tensor([[1, 2, 3]])).logits
+        assert logits.shape == (1, 3, len(tok)), kind
+    with pytest.raises(ValueError, match="unknown architecture"):
+        tiny.causal_lm("mamba")
