@@ -63,7 +63,7 @@ Time on a Colab T4: not measured yet.
 > **Running offline.** Without the Hub (the course's tests), the helpers swap in what this machine
 > has: each dataset becomes the project's own small sample in the same format (130 records), every
 > model becomes SmolLM2-135M-Instruct, the multiple-choice benchmark becomes the project's 32
-> questions, and the run is cut to 16 steps of 2 rows on a CPU. Each swap is printed where it
+> questions, and the run is cut to 12 steps of 2 rows on a CPU. Each swap is printed where it
 > happens. The numbers in the prose below are those of that offline run.
 """)
 

@@ -139,3 +139,14 @@ def test_batches_grouped_by_length_pad_less_than_random_ones(base_dir, tmp_path)
                                                                    group_by_length=grouped))
         [padding[grouped]] = run.padding
     assert padding[True] < 0.1 < padding[False], padding
+
+
+def test_settings_without_checkpointing_turn_it_off_on_a_model_loaded_with_it(base_dir, tmp_path):
+    """Offline (recipe.OFFLINE) a run has no activation checkpointing: a CPU has the memory, and the
+    recomputation would cost about a quarter of each step. The notebook's model was loaded with it."""
+    model, tok = models.load_model(str(base_dir / "model"), quantization=None, gradient_checkpointing=True)
+    model = models.add_lora(model, models.LoraSettings(r=8, alpha=16, dropout=0.0))
+    assert model.is_activation_checkpointing
+    rows = workshop.read_files(base_dir)[0][:8]
+    training.train(model, tok, rows, [], settings(tmp_path, max_steps=1, checkpointing=False))
+    assert not model.is_activation_checkpointing
