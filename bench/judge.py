@@ -24,29 +24,15 @@ e.g. a tiny test model, as `model_name`).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
 import time
 
+# bench/ is the script's folder, so its sibling imports as a module (stdout kept for the JSON line)
+from generation import stdout_to_stderr
+
 MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
-
-
-@contextlib.contextmanager
-def stdout_to_stderr():
-    """Everything written to stdout goes to stderr, Python's and native code's alike, so that stdout
-    holds the JSON line alone."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def measure(model, tokenizer, questions, style: str = "chat", batch_size: int = 16,
