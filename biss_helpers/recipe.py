@@ -86,6 +86,14 @@ def scaled(settings: TrainSettings, dev_rows=None) -> tuple[TrainSettings, list]
     return replace(settings, **OFFLINE), kept
 
 
+def match_checkpointing(model, settings: TrainSettings):
+    """`model` with activation checkpointing turned off when `settings` say none (offline: a CPU has
+    the memory) but it was loaded with it; `training.train` and `sft.train` call it after `scaled`."""
+    if not settings.checkpointing and getattr(model, "is_activation_checkpointing", False):
+        model.activation_checkpointing_disable()
+    return model
+
+
 def with_schedule(settings: TrainSettings, train_examples: int) -> TrainSettings:
     """`settings` with `eval_steps` decided from the data when it is None: a fifth of the run's
     optimizer steps, at most 50, so that the dev curve has at least 5 points after the one before

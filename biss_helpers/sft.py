@@ -105,10 +105,10 @@ def train(model, tokenizer, train_records: Sequence[Record], dev_records: Sequen
     from trl import SFTTrainer
 
     settings, dev_records = recipe.scaled(settings, dev_records)
+    recipe.match_checkpointing(model, settings)
     train_set = dataset(train_records, settings.prompt_style, tokenizer)
     dev_set = dataset(dev_records, settings.prompt_style, tokenizer) if dev_records else None
-    examples = len(train_records)
-    settings = recipe.with_schedule(settings, examples)
+    settings = recipe.with_schedule(settings, len(train_records))
     monitor = monitor_class()()
     callbacks = [monitor] + ([_stopper(stop_after)] if stop_after else [])
     with quiet_datasets():  # five progress bars per dataset (add EOS, tokenize, ...): noise in a notebook

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import collate, course, env, models, outputs
 from .monitor import monitor_class
-from .recipe import TrainSettings, arguments, scaled, with_schedule
+from .recipe import TrainSettings, arguments, match_checkpointing, scaled, with_schedule
 
 __all__ = ["RESULT", "TrainResult", "TrainSettings", "arguments", "fine_tune", "finished", "run_folder",
            "scaled", "train", "with_schedule"]
@@ -96,8 +96,7 @@ def train(model, tokenizer, train_rows, dev_rows, settings: TrainSettings | None
     if resume is True and (Path(settings.output_dir) / RESULT).is_file():
         return finished(model, settings.output_dir)
     settings, dev_rows = scaled(settings, dev_rows)  # offline: a CPU-sized run, said out loud
-    if not settings.checkpointing and getattr(model, "is_activation_checkpointing", False):
-        model.activation_checkpointing_disable()  # the settings say no (offline: the memory is there)
+    match_checkpointing(model, settings)
     train_set, report = collate.tokenize(train_rows, tokenizer, settings.max_tokens, settings.prompt_style,
                                          settings.mask_prompt, settings.too_long)
     print(f"train: {report.summary()}")
