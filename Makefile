@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 OFFLINE := BISS_OFFLINE=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_NO_ADVISORY_WARNINGS=1
 
-.PHONY: install offline-models demo lab1 test bench lint clean release
+.PHONY: install offline-models demo lab1 test bench lint clean release slides chromium
 
 install: $(VENV)/.installed
 
@@ -39,11 +39,30 @@ test: offline-models
 	$(OFFLINE) $(PY) -m ruff check .
 	$(OFFLINE) $(PY) -m pytest --nbval-lax --nbval-current-env
 
+# The talk: draws every figure from the helpers (offline), then builds slides/talk.pdf from slides/talk.md
+# with Marp (npm, pinned in slides/package-lock.json) printing through Debian's Chromium: no browser
+# download. CHROMIUM=/path/to/chromium uses another one. The PDF is committed; `make test` checks it
+# is built from the source as it is (slides/deck.py check).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+slides: offline-models slides/node_modules/.package-lock.json
+	@test -x "$(CHROMIUM)" || $(MAKE) chromium
+	$(OFFLINE) $(PY) slides/figures/make_figures.py
+	$(PY) slides/deck.py build --chromium "$(CHROMIUM)"
+
+slides/node_modules/.package-lock.json: slides/package.json slides/package-lock.json
+	cd slides && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+
+chromium:
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
 lint: install
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache slides/node_modules
 
 bench: offline-models
 	$(OFFLINE) $(PY) bench/lab1_finetune.py
