@@ -56,12 +56,11 @@ def methods(count: memory.ParameterCount, max_tokens: int, batch_size: int) -> d
     three keep activations with gradient checkpointing and the logits of the whole batch."""
     qlora = memory.estimate(count, max_tokens, batch_size)
     shared = {"activations": qlora.activations, "logits": qlora.logits, "overhead": qlora.overhead}
+    weights, adapters = "weights (full: + gradients, Adam)", "LoRA (+ gradients, Adam)"
     return {
-        "full fine-tuning": {"weights + optimizer": count.total * FULL_BYTES / memory.GIB, "LoRA": 0.0,
-                             **shared},
-        "LoRA, 16-bit base": {"weights + optimizer": count.total * 2 / memory.GIB, "LoRA": qlora.lora,
-                              **shared},
-        "QLoRA, 4-bit base": {"weights + optimizer": qlora.weights, "LoRA": qlora.lora, **shared},
+        "full fine-tuning": {weights: count.total * FULL_BYTES / memory.GIB, adapters: 0.0, **shared},
+        "LoRA, 16-bit base": {weights: count.total * 2 / memory.GIB, adapters: qlora.lora, **shared},
+        "QLoRA, 4-bit base": {weights: qlora.weights, adapters: qlora.lora, **shared},
     }
 
 
