@@ -135,9 +135,8 @@ def build(chromium: str) -> None:
         page.unlink(missing_ok=True)
     if measured.returncode:
         sys.exit(f"{SOURCE.name}: the slides above overflow; shorten them or their figures (h:...)")
-    marp("--pdf", "--browser", "chrome", "--browser-path", chromium, "--title",
-         "Instruction-tuning LLMs, sustainably", "--description", FINGERPRINT + fingerprint(),
-         "--output", str(PDF))
+    marp("--pdf", "--browser", "chrome", "--browser-path", chromium,  # the title: the front matter's
+         "--description", FINGERPRINT + fingerprint(), "--output", str(PDF))
     problems = check()
     if problems:
         sys.exit("\n".join(problems))

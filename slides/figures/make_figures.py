@@ -19,6 +19,7 @@ was drawn from and the numbers it shows, so that a number in the talk can be tra
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -44,6 +45,7 @@ FULL_BYTES = 16
 SAMPLE_TASK, SAMPLE_ANSWER = "haspeede", "non_odio"  # the masking figure: the sample's first such row
 
 
+@functools.cache  # three figures use them; each count builds the model on the meta device
 def counts() -> dict[str, memory.ParameterCount]:
     from transformers import LlamaConfig
 
@@ -127,6 +129,8 @@ def preflight_batches(plt, record):
 
 
 def lora_matrices(plt, record):
+    import torch
+
     from biss_helpers import models, tiny
 
     tok = tiny.tokenizer("llama")
@@ -143,7 +147,7 @@ def lora_matrices(plt, record):
     shown = [(w, f"W {w.shape[0]} x {w.shape[1]}\nfrozen"), (start, "B at\nstep 0"),
              (b, f"B {b.shape[0]}\nx {b.shape[1]}"), (a, f"A {a.shape[0]} x {a.shape[1]}\ntrained"),
              (delta, f"update (alpha/r) BA\n{delta.shape[0]} x {delta.shape[1]}, rank "
-                     f"{int(torch_rank(delta))}")]
+                     f"{int(torch.linalg.matrix_rank(delta))}")]
     for ax, (matrix, title) in zip(axes, shown, strict=True):
         top = float(matrix.abs().max()) or 1.0
         ax.imshow(matrix, cmap="RdBu", vmin=-top, vmax=top)
@@ -163,12 +167,6 @@ def lora_matrices(plt, record):
                   drawn_from="tiny.llama + models.add_lora + tiny.pretrain (layer 0, q_proj); "
                              "memory.count_parameters of Llama 3.2 1B")
     return fig
-
-
-def torch_rank(matrix) -> int:
-    import torch
-
-    return int(torch.linalg.matrix_rank(matrix))
 
 
 def prompt_mask(plt, record):
