@@ -83,9 +83,10 @@ def pdf_facts(path: Path = PDF) -> tuple[int, str]:
     """(pages, Subject) of a PDF as Chromium and Marp write it: objects sit in Flate-compressed
     streams, so each stream is inflated and searched; the Subject is a UTF-16 hex string."""
     data, texts = path.read_bytes(), []
-    for match in re.finditer(rb"stream\r?\n", data):
+    view = memoryview(data)  # each stream is inflated in place, not copied out of the file
+    for match in re.finditer(rb"(?<!end)stream\r?\n", data):
         try:
-            texts.append(zlib.decompressobj().decompress(data[match.end():]))
+            texts.append(zlib.decompressobj().decompress(view[match.end():]))
         except zlib.error:
             continue  # an image or font stream that is not deflated text
     texts.append(data)

@@ -169,12 +169,22 @@ def lora_matrices(plt, record):
     return fig
 
 
+@functools.cache  # the mask and the lengths count with the same tokenizer: loaded once
+def workshop_tokenizer():
+    """(hub id, tokenizer) of the course's model, `pipeline.PipelineSettings().model` (offline: the
+    stand-in's tokenizer, and `env.resolve_model` says so)."""
+    from biss_helpers import models
+    from biss_helpers.pipeline import PipelineSettings
+
+    name = PipelineSettings().model
+    return name, models.load_tokenizer(name)
+
+
 def prompt_mask(plt, record):
-    from biss_helpers import collate, env, fourcol, models, prompts
+    from biss_helpers import collate, env, fourcol, prompts
     from biss_helpers.tasks import get_task
 
-    name = "unsloth/Llama-3.2-1B-Instruct"
-    tokenizer = models.load_tokenizer(name)
+    name, tokenizer = workshop_tokenizer()
     task = get_task(SAMPLE_TASK)
     rows = fourcol.encode(task, task.read(task.sample_paths("train")))
     row = next(r for r in rows if r.target == SAMPLE_ANSWER)
@@ -203,11 +213,11 @@ def prompt_mask(plt, record):
 
 
 def evalita_lengths(plt, record):
-    from biss_helpers import env, lengths, models, workshop
+    from biss_helpers import env, lengths, workshop
     from biss_helpers.recipe import TrainSettings
 
-    name, budget = "unsloth/Llama-3.2-1B-Instruct", TrainSettings().max_tokens
-    tokenizer = models.load_tokenizer(name)
+    budget = TrainSettings().max_tokens
+    name, tokenizer = workshop_tokenizer()
     data = workshop.build(tokenizer=None)  # untrimmed: the lengths that make trimming necessary
     by_task = lengths.by_task(lengths.prompt_lengths(data.train, tokenizer))
     fig, ax = plt.subplots(figsize=WIDE)
